@@ -4,3 +4,7 @@
 //! This crate performs no IO, reads no clock and never touches an OS random source: every
 //! random input is a parameter.
 #![forbid(unsafe_code)]
+
+pub mod error;
+
+pub use error::{Contribution, Error};
