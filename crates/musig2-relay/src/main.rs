@@ -1,0 +1,2 @@
+//! The relay node binary.
+fn main() {}
