@@ -6,5 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod secnonce;
 
 pub use error::{Contribution, Error};
+pub use secnonce::SecNonce;
