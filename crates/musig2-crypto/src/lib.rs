@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod hash;
 pub mod secnonce;
 
 pub use error::{Contribution, Error};
