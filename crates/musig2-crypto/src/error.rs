@@ -67,6 +67,25 @@ pub enum Error {
     /// The scheme does not support the requested operation (for example an x-only tweak in Lotus).
     #[error("operation not supported by this scheme")]
     Unsupported,
+    /// A well-formed signature does not verify for this key and message. Reject it.
+    #[error("signature verification failed")]
+    VerificationFailed,
+    /// A signer index is not a position in the key list (`index ≥ signers`). Check the index.
+    #[error("signer index {index} out of range for {signers} signers")]
+    SignerIndexOutOfRange {
+        /// The index that was given.
+        index: usize,
+        /// The number of signers in the key list.
+        signers: usize,
+    },
+    /// A list needs one entry per signer but has another length. Pass one entry per signer.
+    #[error("wrong number of entries: expected one per signer ({expected}), got {got}")]
+    WrongSignerCount {
+        /// The number of signers in the key list.
+        expected: usize,
+        /// The number of entries given.
+        got: usize,
+    },
 }
 
 impl Error {

@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod hash;
+pub mod lotus;
 pub mod secnonce;
 
 pub use error::{Contribution, Error};
