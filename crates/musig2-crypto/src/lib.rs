@@ -5,10 +5,14 @@
 //! random input is a parameter.
 #![forbid(unsafe_code)]
 
+pub mod bip327;
+pub mod bip340;
+pub(crate) mod curve;
 pub mod error;
 pub mod hash;
 pub mod lotus;
 pub mod secnonce;
+pub mod taproot;
 
 pub use error::{Contribution, Error};
 pub use secnonce::SecNonce;
