@@ -1,3 +1,20 @@
 //! Sans-IO MuSig2 signing-session protocol. Time and randomness are parameters; this crate
 //! never touches a socket, a clock or an OS random source.
+//!
+//! The wire format is specified in `docs/protocol.md`; the threat model in `docs/security.md`.
 #![forbid(unsafe_code)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+pub mod election;
+pub mod error;
+pub mod machine;
+pub mod wire;
+
+pub use election::{failover_order, ElectionMethod};
+pub use error::{DecodeError, Error, Offence};
+pub use machine::Phase;

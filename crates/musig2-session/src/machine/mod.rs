@@ -1,0 +1,5 @@
+//! The sans-IO session state machine.
+
+mod phase;
+
+pub use phase::Phase;
