@@ -10,11 +10,19 @@
     clippy::indexing_slicing
 )]
 
+pub mod config;
 pub mod election;
 pub mod error;
+pub mod identity;
 pub mod machine;
+pub mod peer;
+pub mod rate_limit;
+pub mod replay;
+pub mod reputation;
 pub mod wire;
 
+pub use config::Config;
 pub use election::{failover_order, ElectionMethod};
 pub use error::{DecodeError, Error, Offence};
 pub use machine::Phase;
+pub use peer::PeerId;
