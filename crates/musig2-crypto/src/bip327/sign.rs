@@ -185,7 +185,8 @@ impl SessionContext {
     /// each with [`SessionContext::partial_sig_verify`] to find the culprit.
     pub fn partial_sig_agg(&self, psigs: &[PartialSignature]) -> [u8; bip340::SIGNATURE_LEN] {
         let s_sum: Scalar = psigs.iter().map(|p| p.0).sum();
-        let s = s_sum + self.e * self.key_sign() * self.key_ctx.tacc();
+        let g = curve::negate_if(Scalar::ONE, !curve::has_even_y(self.key_ctx.q()));
+        let s = s_sum + self.e * g * self.key_ctx.tacc();
         let mut sig = [0u8; bip340::SIGNATURE_LEN];
         let (r, s_bytes) = sig.split_at_mut(32);
         r.copy_from_slice(&curve::xbytes(&self.r));
@@ -303,6 +304,43 @@ mod tests {
         );
         let sig = session.partial_sig_agg(&psigs);
         assert!(bip340::verify(&key_ctx.xonly_public_key(), msg, &sig));
+    }
+
+    #[test]
+    fn tweaked_rounds_verify_whatever_the_tweak_signs() {
+        // Over several key sets, x-only tweaks of odd keys make gacc = n - 1 in some runs;
+        // the aggregated signature must still verify for the tweaked key.
+        let mut saw_negated_gacc = false;
+        for seed in 1u8..=12 {
+            let sks = [[seed; 32], [seed.wrapping_mul(7).wrapping_add(1); 32]];
+            let pks: Vec<_> = sks.iter().map(pk_of).collect();
+            let tweaks = [
+                Tweak::xonly([seed; 32]),
+                Tweak::plain([3; 32]),
+                Tweak::xonly([5; 32]),
+            ];
+            let key_ctx = KeyAggContext::new(&pks)
+                .unwrap()
+                .with_tweaks(&tweaks)
+                .unwrap();
+            saw_negated_gacc |= *key_ctx.gacc() != Scalar::ONE;
+            let (secs, pubs): (Vec<_>, Vec<_>) = pks
+                .iter()
+                .map(|pk| nonce_gen(&[seed; 32], pk, NonceGenInputs::default()).unwrap())
+                .unzip();
+            let session = SessionContext::new(&key_ctx, &AggNonce::sum(&pubs).unwrap(), b"m");
+            let psigs: Vec<_> = secs
+                .into_iter()
+                .zip(&sks)
+                .map(|(n, sk)| session.sign(n, sk).unwrap())
+                .collect();
+            let sig = session.partial_sig_agg(&psigs);
+            assert!(
+                bip340::verify(&key_ctx.xonly_public_key(), b"m", &sig),
+                "seed {seed}"
+            );
+        }
+        assert!(saw_negated_gacc);
     }
 
     #[test]
