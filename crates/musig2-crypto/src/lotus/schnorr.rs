@@ -7,7 +7,7 @@
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use k256::elliptic_curve::group::Group;
-use k256::elliptic_curve::ops::MulByGenerator;
+use k256::elliptic_curve::ops::{LinearCombination, MulByGenerator};
 use k256::elliptic_curve::PrimeField;
 use k256::{FieldBytes, ProjectivePoint, Scalar};
 use sha2::Sha256;
@@ -91,7 +91,9 @@ pub(super) fn verify_equation(
     e: &Scalar,
     point: &ProjectivePoint,
 ) -> Result<(), Error> {
-    let big_r = ProjectivePoint::mul_by_generator(s) - *point * e;
+    // One interleaved double-scalar multiplication; measured faster than a precomputed-table
+    // s·G plus a separate e·P.
+    let big_r = ProjectivePoint::lincomb(&ProjectivePoint::GENERATOR, s, point, &-e);
     if bool::from(big_r.is_identity()) {
         return Err(Error::VerificationFailed);
     }
