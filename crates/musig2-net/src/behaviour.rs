@@ -1,0 +1,106 @@
+//! The network behaviour of a wallet peer (browser or native), and the configurations of the
+//! sub-behaviours that the relay node shares with it.
+
+use std::time::Duration;
+
+use libp2p::identity::{Keypair, PublicKey};
+use libp2p::swarm::NetworkBehaviour;
+use libp2p::{gossipsub, identify, kad, ping, relay, request_response, PeerId};
+use sha2::{Digest, Sha256};
+
+use crate::codec::DirectCodec;
+use crate::protocol::{DIRECT_PROTOCOL, IDENTIFY_PROTOCOL_VERSION, KAD_PROTOCOL};
+
+pub use composed::{PeerBehaviour, PeerBehaviourEvent};
+
+mod composed {
+    // The derive generates `PeerBehaviourEvent` with one undocumented variant per field;
+    // each variant carries the event of the field of the same name.
+    #![allow(missing_docs)]
+    use super::*;
+
+    /// Everything a wallet peer speaks: relay client, identify, ping, our Kademlia DHT, GossipSub
+    /// adverts and the direct request-response protocol of the signing rounds.
+    #[derive(NetworkBehaviour)]
+    pub struct PeerBehaviour {
+        /// Circuit relay v2 client: reservations on relays and dials through `/p2p-circuit`.
+        pub relay_client: relay::client::Behaviour,
+        /// Identify: learns listen addresses and protocols of connected peers.
+        pub identify: identify::Behaviour,
+        /// Ping: liveness and round-trip times.
+        pub ping: ping::Behaviour,
+        /// Kademlia DHT of our network (client mode in browsers).
+        pub kad: kad::Behaviour<kad::store::MemoryStore>,
+        /// GossipSub for signer advertisements.
+        pub gossipsub: gossipsub::Behaviour,
+        /// Direct messages of the signing rounds.
+        pub direct: request_response::Behaviour<DirectCodec>,
+    }
+}
+
+impl PeerBehaviour {
+    /// Builds the behaviour for `keypair`, using `relay_client` from the swarm builder.
+    ///
+    /// # Errors
+    /// Fails only if the GossipSub configuration is rejected, which is a bug.
+    pub fn new(
+        keypair: &Keypair,
+        relay_client: relay::client::Behaviour,
+    ) -> Result<Self, crate::NetError> {
+        let peer_id = keypair.public().to_peer_id();
+        let mut kad = kad_behaviour(peer_id);
+        // Browsers cannot accept connections; a relay reservation would otherwise flip
+        // Kademlia into server mode and advertise an address nobody can use directly.
+        kad.set_mode(Some(kad::Mode::Client));
+        Ok(Self {
+            relay_client,
+            identify: identify_behaviour(keypair.public()),
+            ping: ping::Behaviour::new(ping::Config::new().with_interval(Duration::from_secs(5))),
+            kad,
+            gossipsub: gossipsub_behaviour(keypair)?,
+            direct: direct_behaviour(),
+        })
+    }
+}
+
+/// Identify with our network's protocol version.
+pub fn identify_behaviour(public: PublicKey) -> identify::Behaviour {
+    identify::Behaviour::new(identify::Config::new(IDENTIFY_PROTOCOL_VERSION.to_string(), public))
+}
+
+/// Kademlia on our own protocol name with an in-memory record store.
+pub fn kad_behaviour(peer_id: PeerId) -> kad::Behaviour<kad::store::MemoryStore> {
+    let mut config = kad::Config::new(KAD_PROTOCOL);
+    config.set_query_timeout(Duration::from_secs(30));
+    kad::Behaviour::with_config(peer_id, kad::store::MemoryStore::new(peer_id), config)
+}
+
+/// GossipSub with signed messages, strict validation, content-addressed message ids and
+/// application validation (nothing is forwarded before our validator accepts it).
+///
+/// # Errors
+/// Fails only if the configuration is rejected, which is a bug.
+pub fn gossipsub_behaviour(keypair: &Keypair) -> Result<gossipsub::Behaviour, crate::NetError> {
+    let config = gossipsub::ConfigBuilder::default()
+        .validation_mode(gossipsub::ValidationMode::Strict)
+        .validate_messages()
+        .message_id_fn(|m: &gossipsub::Message| {
+            gossipsub::MessageId::from(Sha256::digest(&m.data).to_vec())
+        })
+        .max_transmit_size(16 * 1024)
+        .build()
+        .map_err(|e| crate::NetError::Config(e.to_string()))?;
+    gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Signed(keypair.clone()), config)
+        .map_err(|e| crate::NetError::Config(e.to_string()))
+}
+
+/// The direct request-response behaviour with bounded sizes and a request timeout.
+pub fn direct_behaviour() -> request_response::Behaviour<DirectCodec> {
+    request_response::Behaviour::with_codec(
+        DirectCodec::default(),
+        [(DIRECT_PROTOCOL, request_response::ProtocolSupport::Full)],
+        request_response::Config::default()
+            .with_request_timeout(Duration::from_secs(20))
+            .with_max_concurrent_streams(64),
+    )
+}

@@ -1,0 +1,311 @@
+//! The node driver: owns the swarm, carries out commands, reports events. It makes no
+//! protocol decisions; it only moves bytes and reports what the network did.
+
+use std::collections::{HashMap, HashSet};
+
+use futures::channel::{mpsc, oneshot};
+use futures::{SinkExt, StreamExt};
+use libp2p::multiaddr::Protocol;
+use libp2p::request_response::{self, OutboundRequestId};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{identity::Keypair, relay, Multiaddr, PeerId, Swarm};
+use sha2::{Digest, Sha256};
+
+use crate::behaviour::{PeerBehaviour, PeerBehaviourEvent};
+use crate::NetError;
+
+/// Bound of the command queue from handles to the driver.
+const COMMAND_QUEUE: usize = 64;
+/// Bound of the event queue from the driver to its owner.
+pub const EVENT_QUEUE: usize = 256;
+
+/// Configuration of a wallet peer's node.
+#[derive(Debug, Clone, Default)]
+pub struct NodeConfig {
+    /// Relays to connect to and reserve a circuit slot on; each must end in `/p2p/<peer id>`.
+    pub relays: Vec<Multiaddr>,
+    /// Addresses to listen on directly (native peers only; browsers cannot listen).
+    pub listen: Vec<Multiaddr>,
+}
+
+/// What the network did, reported to the node's owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeEvent {
+    /// A direct listen address is active.
+    Listening {
+        /// The address.
+        address: Multiaddr,
+    },
+    /// A connection to a relay is up.
+    RelayConnected {
+        /// The relay's peer ID.
+        relay: PeerId,
+    },
+    /// The relay accepted our reservation; other peers can reach us at `circuit_address`.
+    RelayReserved {
+        /// The relay's peer ID.
+        relay: PeerId,
+        /// Our address through this relay (`…/p2p/<relay>/p2p-circuit/p2p/<us>`).
+        circuit_address: Multiaddr,
+    },
+    /// Dialing a relay failed.
+    RelayUnreachable {
+        /// The relay's address.
+        address: Multiaddr,
+        /// Why.
+        reason: String,
+    },
+    /// A connection to a peer is up (the first one).
+    PeerConnected {
+        /// The peer.
+        peer: PeerId,
+    },
+    /// The last connection to a peer closed.
+    PeerDisconnected {
+        /// The peer.
+        peer: PeerId,
+    },
+    /// A direct message arrived. Its receipt (SHA-256 of the bytes) was already sent back.
+    DirectMessage {
+        /// The sender, authenticated by the Noise handshake.
+        from: PeerId,
+        /// The bytes, exactly as sent.
+        data: Vec<u8>,
+    },
+}
+
+enum Command {
+    SendDirect {
+        target: Multiaddr,
+        data: Vec<u8>,
+        reply: oneshot::Sender<Result<[u8; 32], NetError>>,
+    },
+    Shutdown,
+}
+
+/// A cheap, cloneable handle to a running [`Node`].
+#[derive(Clone)]
+pub struct NodeHandle {
+    peer_id: PeerId,
+    commands: mpsc::Sender<Command>,
+}
+
+impl NodeHandle {
+    /// This node's peer ID.
+    pub fn peer_id(&self) -> PeerId {
+        self.peer_id
+    }
+
+    /// Sends `data` to the peer at `target` (a multiaddr ending in `/p2p/<peer id>`, usually a
+    /// circuit address) and waits for its receipt. Resolves once the receiver has the bytes.
+    ///
+    /// # Errors
+    /// [`NetError::Address`] for an address without a peer ID, [`NetError::Delivery`] if the
+    /// message was not delivered or the receipt does not match, [`NetError::Stopped`] if the
+    /// node stopped.
+    pub async fn send_direct(&self, target: Multiaddr, data: Vec<u8>) -> Result<(), NetError> {
+        let expected: [u8; 32] = Sha256::digest(&data).into();
+        let (reply, rx) = oneshot::channel();
+        self.commands
+            .clone()
+            .send(Command::SendDirect { target, data, reply })
+            .await
+            .map_err(|_| NetError::Stopped)?;
+        let receipt = rx.await.map_err(|_| NetError::Stopped)??;
+        if receipt != expected {
+            return Err(NetError::Delivery("receipt does not match the bytes sent".into()));
+        }
+        Ok(())
+    }
+
+    /// Asks the node to stop; its `run` future then completes.
+    pub async fn shutdown(&self) {
+        let _ = self.commands.clone().send(Command::Shutdown).await;
+    }
+}
+
+/// The driver. Create with [`Node::new`], then spawn [`Node::run`] on the platform's executor.
+pub struct Node {
+    swarm: Swarm<PeerBehaviour>,
+    commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<NodeEvent>,
+    relays: HashMap<PeerId, Multiaddr>,
+    reserving: HashSet<PeerId>,
+    pending: HashMap<OutboundRequestId, oneshot::Sender<Result<[u8; 32], NetError>>>,
+}
+
+/// Extracts the peer ID that a multiaddr ends with.
+///
+/// # Errors
+/// [`NetError::Address`] when the last component is not `/p2p/<peer id>`.
+pub fn peer_id_of(addr: &Multiaddr) -> Result<PeerId, NetError> {
+    match addr.iter().last() {
+        Some(Protocol::P2p(peer)) => Ok(peer),
+        _ => Err(NetError::Address(format!("{addr} does not end in /p2p/<peer id>"))),
+    }
+}
+
+impl Node {
+    /// Builds the swarm and the handle; nothing happens until [`Node::run`] is polled.
+    ///
+    /// # Errors
+    /// [`NetError::Address`] for a relay address without a peer ID, [`NetError::Transport`]
+    /// when the platform's transports cannot be built.
+    pub async fn new(
+        keypair: Keypair,
+        config: NodeConfig,
+    ) -> Result<(Self, NodeHandle, mpsc::Receiver<NodeEvent>), NetError> {
+        let mut relays = HashMap::new();
+        for addr in &config.relays {
+            relays.insert(peer_id_of(addr)?, addr.clone());
+        }
+        let peer_id = keypair.public().to_peer_id();
+        let mut swarm = crate::transport::build_peer_swarm(keypair).await?;
+        for addr in config.listen {
+            swarm.listen_on(addr.clone()).map_err(|e| NetError::Dial(format!("{addr}: {e}")))?;
+        }
+        let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
+        let (ev_tx, ev_rx) = mpsc::channel(EVENT_QUEUE);
+        let node = Self {
+            swarm,
+            commands: cmd_rx,
+            events: ev_tx,
+            relays,
+            reserving: HashSet::new(),
+            pending: HashMap::new(),
+        };
+        Ok((node, NodeHandle { peer_id, commands: cmd_tx }, ev_rx))
+    }
+
+    /// Runs the node until [`NodeHandle::shutdown`] or until every handle is dropped.
+    pub async fn run(mut self) {
+        let relay_addrs: Vec<Multiaddr> = self.relays.values().cloned().collect();
+        for addr in relay_addrs {
+            if let Err(e) = self.swarm.dial(addr.clone()) {
+                self.emit(NodeEvent::RelayUnreachable { address: addr, reason: e.to_string() });
+            }
+        }
+        loop {
+            futures::select! {
+                event = self.swarm.select_next_some() => self.on_swarm_event(event),
+                command = self.commands.next() => match command {
+                    Some(Command::SendDirect { target, data, reply }) => {
+                        self.send_direct(target, data, reply)
+                    }
+                    Some(Command::Shutdown) | None => break,
+                },
+            }
+        }
+        for (_, reply) in self.pending.drain() {
+            let _ = reply.send(Err(NetError::Stopped));
+        }
+    }
+
+    fn emit(&mut self, event: NodeEvent) {
+        if let Err(e) = self.events.try_send(event) {
+            tracing::warn!("event queue full or closed, dropping event: {e}");
+        }
+    }
+
+    fn send_direct(
+        &mut self,
+        target: Multiaddr,
+        data: Vec<u8>,
+        reply: oneshot::Sender<Result<[u8; 32], NetError>>,
+    ) {
+        let peer = match peer_id_of(&target) {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = reply.send(Err(e));
+                return;
+            }
+        };
+        let id = self.swarm.behaviour_mut().direct.send_request_with_addresses(
+            &peer,
+            data,
+            vec![target],
+        );
+        self.pending.insert(id, reply);
+    }
+
+    fn on_swarm_event(&mut self, event: SwarmEvent<PeerBehaviourEvent>) {
+        match event {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                let is_circuit = address.iter().any(|p| p == Protocol::P2pCircuit);
+                if !is_circuit {
+                    self.emit(NodeEvent::Listening { address });
+                }
+            }
+            SwarmEvent::ConnectionEstablished { peer_id, num_established, .. } => {
+                if let Some(addr) = self.relays.get(&peer_id).cloned() {
+                    self.emit(NodeEvent::RelayConnected { relay: peer_id });
+                    // Listen only once the relay connection is up: a reservation requested
+                    // while the dial is in flight is silently dropped.
+                    if self.reserving.insert(peer_id) {
+                        let circuit = addr.clone().with(Protocol::P2pCircuit);
+                        if let Err(e) = self.swarm.listen_on(circuit) {
+                            self.reserving.remove(&peer_id);
+                            self.emit(NodeEvent::RelayUnreachable {
+                                address: addr,
+                                reason: e.to_string(),
+                            });
+                        }
+                    }
+                } else if num_established.get() == 1 {
+                    self.emit(NodeEvent::PeerConnected { peer: peer_id });
+                }
+            }
+            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+                self.reserving.remove(&peer_id);
+                if !self.relays.contains_key(&peer_id) {
+                    self.emit(NodeEvent::PeerDisconnected { peer: peer_id });
+                }
+            }
+            SwarmEvent::OutgoingConnectionError { peer_id: Some(peer), error, .. } => {
+                if let Some(addr) = self.relays.get(&peer).cloned() {
+                    self.emit(NodeEvent::RelayUnreachable { address: addr, reason: error.to_string() });
+                }
+            }
+            SwarmEvent::Behaviour(PeerBehaviourEvent::RelayClient(
+                relay::client::Event::ReservationReqAccepted { relay_peer_id, .. },
+            )) => {
+                if let Some(addr) = self.relays.get(&relay_peer_id).cloned() {
+                    let circuit_address = addr
+                        .with(Protocol::P2pCircuit)
+                        .with(Protocol::P2p(*self.swarm.local_peer_id()));
+                    self.emit(NodeEvent::RelayReserved { relay: relay_peer_id, circuit_address });
+                }
+            }
+            SwarmEvent::Behaviour(PeerBehaviourEvent::Direct(event)) => self.on_direct(event),
+            _ => {}
+        }
+    }
+
+    fn on_direct(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) {
+        match event {
+            request_response::Event::Message { peer, message, .. } => match message {
+                request_response::Message::Request { request, channel, .. } => {
+                    let receipt = Sha256::digest(&request).to_vec();
+                    // Acknowledge only what we could hand over: with a full queue the sender
+                    // sees a failure and may retry, instead of a receipt for a lost message.
+                    if self.events.try_send(NodeEvent::DirectMessage { from: peer, data: request }).is_ok() {
+                        let _ = self.swarm.behaviour_mut().direct.send_response(channel, receipt);
+                    }
+                }
+                request_response::Message::Response { request_id, response } => {
+                    if let Some(reply) = self.pending.remove(&request_id) {
+                        let result = <[u8; 32]>::try_from(response.as_slice())
+                            .map_err(|_| NetError::Delivery("malformed receipt".into()));
+                        let _ = reply.send(result);
+                    }
+                }
+            },
+            request_response::Event::OutboundFailure { request_id, error, .. } => {
+                if let Some(reply) = self.pending.remove(&request_id) {
+                    let _ = reply.send(Err(NetError::Delivery(error.to_string())));
+                }
+            }
+            _ => {}
+        }
+    }
+}

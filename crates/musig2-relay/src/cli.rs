@@ -1,0 +1,78 @@
+//! Command-line flags (each also readable from an environment variable).
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use libp2p::Multiaddr;
+
+/// Relay node for MuSig2 wallets: circuit relay v2 server, Kademlia DHT server and bootstrap
+/// peer, GossipSub router.
+#[derive(Debug, Parser)]
+#[command(name = "musig2-relay", version)]
+pub struct Cli {
+    /// Address to listen on; repeat for several. Supported: `/ip4/…/tcp/N`,
+    /// `/ip4/…/tcp/N/ws` and `/ip4/…/udp/N/webrtc-direct`.
+    #[arg(
+        long = "listen",
+        env = "MUSIG2_RELAY_LISTEN",
+        value_delimiter = ',',
+        default_values_t = default_listen()
+    )]
+    pub listen: Vec<Multiaddr>,
+
+    /// Extra public address to announce (for a relay behind NAT or a proxy); repeatable.
+    #[arg(long = "announce", env = "MUSIG2_RELAY_ANNOUNCE", value_delimiter = ',')]
+    pub announce: Vec<Multiaddr>,
+
+    /// Folder for the persisted identity key and WebRTC certificate (created if missing).
+    #[arg(long, env = "MUSIG2_RELAY_DATA_DIR", default_value = ".relay-state")]
+    pub data_dir: PathBuf,
+
+    /// Most reservations held at once.
+    #[arg(long, env = "MUSIG2_RELAY_MAX_RESERVATIONS", default_value_t = 4096)]
+    pub max_reservations: usize,
+
+    /// Most circuits relayed at once.
+    #[arg(long, env = "MUSIG2_RELAY_MAX_CIRCUITS", default_value_t = 8192)]
+    pub max_circuits: usize,
+
+    /// Most circuits one peer may hold at once.
+    #[arg(long, env = "MUSIG2_RELAY_MAX_CIRCUITS_PER_PEER", default_value_t = 64)]
+    pub max_circuits_per_peer: usize,
+
+    /// Longest life of one circuit, in seconds (a signing session can wait on humans).
+    #[arg(long, env = "MUSIG2_RELAY_CIRCUIT_SECS", default_value_t = 3600)]
+    pub circuit_secs: u32,
+
+    /// Most bytes relayed per circuit in each direction.
+    #[arg(long, env = "MUSIG2_RELAY_CIRCUIT_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub circuit_bytes: u64,
+
+    /// Reservation requests allowed per IP address per minute (loopback tests need many).
+    #[arg(long, env = "MUSIG2_RELAY_RESERVATIONS_PER_IP_PER_MIN", default_value_t = 600)]
+    pub reservations_per_ip_per_min: u32,
+
+    /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `musig2_relay=debug`.
+    #[arg(long, env = "RUST_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Log format.
+    #[arg(long, env = "MUSIG2_RELAY_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable text.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+fn default_listen() -> Vec<Multiaddr> {
+    ["/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/tcp/4002/ws", "/ip4/0.0.0.0/udp/4003/webrtc-direct"]
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect()
+}

@@ -1,0 +1,118 @@
+//! Builds the relay's swarm and runs it until SIGINT or SIGTERM.
+
+use std::io::Write;
+use std::time::Duration;
+
+use futures::StreamExt;
+use libp2p::core::muxing::StreamMuxerBox;
+use libp2p::core::upgrade::Version;
+use libp2p::core::Transport as _;
+use libp2p::multiaddr::Protocol;
+use libp2p::swarm::SwarmEvent;
+use libp2p::{noise, tcp, websocket, yamux, Multiaddr, Swarm};
+
+use crate::behaviour::RelayBehaviour;
+use crate::cli::Cli;
+use crate::state;
+
+/// Errors that stop the relay.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Persisted state could not be loaded or created.
+    #[error(transparent)]
+    State(#[from] state::StateError),
+    /// The swarm could not be built.
+    #[error("cannot build the node: {0}")]
+    Build(String),
+    /// A listen address could not be bound (busy port, missing interface, bad address).
+    #[error("cannot listen on {address}: {reason}")]
+    Listen {
+        /// The address.
+        address: Multiaddr,
+        /// The transport's reason.
+        reason: String,
+    },
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+fn build_swarm(cli: &Cli) -> Result<Swarm<RelayBehaviour>, ServerError> {
+    let keypair = state::load_or_create_identity(&cli.data_dir)?;
+    let certificate = state::load_or_create_certificate(&cli.data_dir)?;
+    let build_err = |e: &dyn std::fmt::Display| ServerError::Build(e.to_string());
+    let swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
+        .with_tokio()
+        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+        .map_err(|e| build_err(&e))?
+        .with_other_transport(|key| -> Result<_, BoxError> {
+            let ws = websocket::Config::new(tcp::tokio::Transport::new(
+                tcp::Config::default().nodelay(true),
+            ))
+            .upgrade(Version::V1Lazy)
+            .authenticate(noise::Config::new(key)?)
+            .multiplex(yamux::Config::default());
+            let rtc = libp2p_webrtc::tokio::Transport::new(key.clone(), certificate)
+                .map(|(peer, conn), _| (peer, StreamMuxerBox::new(conn)));
+            Ok(ws
+                .map(|(peer, muxer), _| (peer, StreamMuxerBox::new(muxer)))
+                .or_transport(rtc)
+                .map(|either, _| either.into_inner()))
+        })
+        .map_err(|e| build_err(&e))?
+        .with_behaviour(|key| RelayBehaviour::new(key, cli).map_err(BoxError::from))
+        .map_err(|e| build_err(&e))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(600)))
+        .build();
+    Ok(swarm)
+}
+
+/// Runs the relay until SIGINT or SIGTERM.
+///
+/// # Errors
+/// [`ServerError`] when the node cannot start (bad state, busy port, …).
+pub async fn run(cli: Cli) -> Result<(), ServerError> {
+    let mut swarm = build_swarm(&cli)?;
+    let peer_id = *swarm.local_peer_id();
+    for address in &cli.listen {
+        swarm.listen_on(address.clone()).map_err(|e| ServerError::Listen {
+            address: address.clone(),
+            reason: e.to_string(),
+        })?;
+    }
+    for address in &cli.announce {
+        swarm.add_external_address(address.clone());
+    }
+    println!("peer id: {peer_id}");
+    let _ = std::io::stdout().flush();
+
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| ServerError::Build(format!("cannot install SIGTERM handler: {e}")))?;
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = sigterm.recv() => break,
+            event = swarm.select_next_some() => match event {
+                SwarmEvent::NewListenAddr { address, .. } => {
+                    // A relay advertises its hop protocol only for confirmed external addresses.
+                    swarm.add_external_address(address.clone());
+                    println!("listening on {}", address.with(Protocol::P2p(peer_id)));
+                    let _ = std::io::stdout().flush();
+                }
+                SwarmEvent::ListenerError { error, .. } => {
+                    tracing::error!("listener error: {error}");
+                }
+                SwarmEvent::ListenerClosed { addresses, reason: Err(error), .. } => {
+                    let address = addresses.first().cloned().unwrap_or_else(Multiaddr::empty);
+                    return Err(ServerError::Listen { address, reason: error.to_string() });
+                }
+                SwarmEvent::ConnectionEstablished { peer_id, endpoint, .. } => {
+                    tracing::debug!(%peer_id, addr = %endpoint.get_remote_address(), "connection established");
+                }
+                SwarmEvent::Behaviour(event) => tracing::debug!(?event, "behaviour event"),
+                _ => {}
+            }
+        }
+    }
+    println!("shutting down");
+    Ok(())
+}
