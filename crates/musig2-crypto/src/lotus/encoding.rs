@@ -86,6 +86,16 @@ pub(super) fn msg32(msg: &[u8]) -> Result<&[u8; MSG_LEN], Error> {
     })
 }
 
+/// The secret key with integer value `v`, for unit tests.
+#[cfg(test)]
+pub(super) fn small_secret(v: u8) -> [u8; 32] {
+    let mut k = [0u8; 32];
+    if let Some(last) = k.last_mut() {
+        *last = v;
+    }
+    k
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
@@ -113,9 +123,7 @@ mod tests {
     fn secret_key_range() {
         assert_eq!(secret_key(&[0u8; 32]), Err(Error::InvalidSecretKey));
         assert_eq!(secret_key(&[0xffu8; 32]), Err(Error::InvalidSecretKey));
-        let mut one = [0u8; 32];
-        one[31] = 1;
-        assert_eq!(secret_key(&one), Ok(Scalar::ONE));
+        assert_eq!(secret_key(&small_secret(1)), Ok(Scalar::ONE));
     }
 
     #[test]

@@ -246,11 +246,14 @@ mod tests {
     }
 
     #[test]
-    fn key_and_its_negation_cancel_is_rejected_only_at_infinity() {
-        // P and −P with equal hash coefficients would cancel, but their coefficients differ.
+    fn a_key_and_its_negation_are_distinct_slots() {
         let p = pk(9);
         let mut neg = p;
         neg[0] ^= 1;
-        assert!(KeyAggContext::new(&[p, neg]).is_ok());
+        let (even, odd) = if p[0] == 0x02 { (p, neg) } else { (neg, p) };
+        let ctx = KeyAggContext::new(&[odd, even]).unwrap();
+        assert_eq!(ctx.pubkeys()[0], even, "the 02 key sorts first");
+        assert_eq!(ctx.sorted_order(), &[1, 0]);
+        assert_ne!(ctx.coefficient(0), ctx.coefficient(1));
     }
 }

@@ -226,13 +226,8 @@ pub fn nonce_agg(pubnonces: &[PubNonce]) -> Result<AggNonce, Error> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
+    use super::super::encoding::small_secret as sk;
     use super::*;
-
-    fn sk(v: u8) -> [u8; 32] {
-        let mut k = [0u8; 32];
-        k[31] = v;
-        k
-    }
 
     #[test]
     fn pubnonce_round_trip_and_errors() {

@@ -168,13 +168,8 @@ pub fn dangerous_nonce_rfc6979(sk: &[u8; 32], msg: &[u8; 32]) -> [u8; 32] {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
+    use super::super::encoding::small_secret as key;
     use super::*;
-
-    fn key(v: u8) -> [u8; 32] {
-        let mut k = [0u8; 32];
-        k[31] = v;
-        k
-    }
 
     fn pubkey(sk: &[u8; 32]) -> [u8; 33] {
         keypair(sk).unwrap().1

@@ -232,3 +232,135 @@ fn check_count(ctx: &KeyAggContext, got: usize) -> Result<(), Error> {
         })
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::super::encoding::small_secret;
+    use super::super::key_agg::public_key;
+    use super::super::nonce::nonce_gen;
+    use super::*;
+
+    const MSG: [u8; 32] = [5; 32];
+
+    struct Setup {
+        sks: Vec<[u8; 32]>,
+        ctx: KeyAggContext,
+        secnonces: Vec<SecNonce>,
+        pubnonces: Vec<PubNonce>,
+        aggnonce: AggNonce,
+    }
+
+    /// Signers with secret keys 1..=n; nonces in sorted order.
+    fn setup(n: u8) -> Setup {
+        let sks: Vec<[u8; 32]> = (1..=n).map(small_secret).collect();
+        let pks: Vec<[u8; 33]> = sks.iter().map(|s| public_key(s).unwrap()).collect();
+        let ctx = KeyAggContext::new(&pks).unwrap();
+        let sks: Vec<[u8; 32]> = ctx.sorted_order().iter().map(|&i| sks[i]).collect();
+        let (secnonces, pubnonces): (Vec<_>, Vec<_>) = sks
+            .iter()
+            .map(|sk| nonce_gen(sk, &ctx.internal_pubkey(), Some(&MSG), Some(&[1; 32])).unwrap())
+            .unzip();
+        let aggnonce = nonce_agg(&pubnonces).unwrap();
+        Setup {
+            sks,
+            ctx,
+            secnonces,
+            pubnonces,
+            aggnonce,
+        }
+    }
+
+    #[test]
+    fn signing_checks_nonce_key_index_and_message() {
+        let mut s = setup(3);
+        let n2 = s.secnonces.pop().unwrap();
+        let n1 = s.secnonces.pop().unwrap();
+        let n0 = s.secnonces.pop().unwrap();
+        // A nonce made for signer 1 cannot be used with signer 0's key.
+        assert_eq!(
+            sign(n1, &s.sks[0], &s.ctx, &s.aggnonce, &MSG),
+            Err(Error::SecNonceKeyMismatch)
+        );
+        assert_eq!(
+            sign_at(n0, &s.sks[0], &s.ctx, &s.aggnonce, &MSG, 1),
+            Err(Error::SignerNotInKeys)
+        );
+        assert_eq!(
+            sign_at(n2, &s.sks[2], &s.ctx, &s.aggnonce, &MSG, 3),
+            Err(Error::SignerIndexOutOfRange {
+                index: 3,
+                signers: 3
+            })
+        );
+        let (outsider_nonce, _) = nonce_gen(&small_secret(9), &[2; 33], None, None).unwrap();
+        assert_eq!(
+            sign(outsider_nonce, &small_secret(9), &s.ctx, &s.aggnonce, &MSG),
+            Err(Error::SignerNotInKeys)
+        );
+        let (n, _) = nonce_gen(&s.sks[0], &[2; 33], None, None).unwrap();
+        assert_eq!(
+            sign(n, &s.sks[0], &s.ctx, &s.aggnonce, &MSG[..31]),
+            Err(Error::WrongLength {
+                expected: 32,
+                got: 31
+            })
+        );
+    }
+
+    #[test]
+    fn verification_and_aggregation_check_counts() {
+        let s = setup(2);
+        let psigs: Vec<PartialSignature> = s
+            .secnonces
+            .into_iter()
+            .zip(&s.sks)
+            .map(|(n, sk)| sign(n, sk, &s.ctx, &s.aggnonce, &MSG).unwrap())
+            .collect();
+        for (i, p) in psigs.iter().enumerate() {
+            assert_eq!(partial_sig_verify(p, &s.pubnonces, &s.ctx, &MSG, i), Ok(()));
+        }
+        assert_eq!(
+            partial_sig_verify(&psigs[0], &s.pubnonces[..1], &s.ctx, &MSG, 0),
+            Err(Error::WrongSignerCount {
+                expected: 2,
+                got: 1
+            })
+        );
+        assert_eq!(
+            partial_sig_verify(&psigs[0], &s.pubnonces, &s.ctx, &MSG, 2),
+            Err(Error::SignerIndexOutOfRange {
+                index: 2,
+                signers: 2
+            })
+        );
+        assert_eq!(
+            partial_sig_agg(&psigs[..1], &s.ctx, &s.aggnonce, &MSG),
+            Err(Error::WrongSignerCount {
+                expected: 2,
+                got: 1
+            })
+        );
+        // Partial signatures that cancel out give s = 0, which is refused.
+        let cancel = [psigs[0], PartialSignature(-psigs[0].0)];
+        assert_eq!(
+            partial_sig_agg(&cancel, &s.ctx, &s.aggnonce, &MSG),
+            Err(Error::InvalidContribution {
+                signer: None,
+                contrib: Contribution::PartialSig
+            })
+        );
+    }
+
+    #[test]
+    fn partial_signature_parsing_rejects_out_of_range() {
+        let err = Err(Error::InvalidContribution {
+            signer: None,
+            contrib: Contribution::PartialSig,
+        });
+        assert_eq!(PartialSignature::from_bytes(&[0xff; 32]), err);
+        assert_eq!(PartialSignature::from_bytes(&[1; 31]), err);
+        let p = PartialSignature::from_bytes(&[1; 32]).unwrap();
+        assert_eq!(p.to_bytes(), [1; 32]);
+    }
+}
