@@ -1,0 +1,186 @@
+//! `MuSigClient`, the class wallets use from JavaScript.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures::channel::oneshot;
+use futures::StreamExt;
+use musig2_net::libp2p::{identity::Keypair, Multiaddr};
+use musig2_net::{Node, NodeEvent, NodeHandle};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, spawn_local};
+
+use super::config::ClientConfig;
+use super::errors::{js_error, net_error, ErrorCode};
+use super::events::{self, Listeners};
+use super::timer::sleep_ms;
+
+#[derive(Default)]
+struct State {
+    handle: Option<NodeHandle>,
+    starting: bool,
+    circuit_addresses: Vec<String>,
+    reserved: Option<oneshot::Sender<()>>,
+}
+
+/// A MuSig2 co-signing peer running in this page.
+///
+/// Browsers cannot accept connections, so the client dials the configured relays, reserves a
+/// circuit-relay v2 slot on each and is reached by other peers through `/p2p-circuit`.
+#[wasm_bindgen]
+pub struct MuSigClient {
+    config: ClientConfig,
+    node_config: musig2_net::NodeConfig,
+    keypair: Keypair,
+    listeners: Listeners,
+    state: Rc<RefCell<State>>,
+}
+
+#[wasm_bindgen]
+impl MuSigClient {
+    /// Creates a client. Nothing touches the network before `start()`.
+    ///
+    /// Throws an `Error` with code `INVALID_ARGUMENT` for a malformed configuration.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "MuSigClientConfig")] config: JsValue,
+    ) -> Result<MuSigClient, JsValue> {
+        let (config, node_config) = ClientConfig::from_js(config)?;
+        Ok(MuSigClient {
+            config,
+            node_config,
+            keypair: Keypair::generate_ed25519(),
+            listeners: Listeners::default(),
+            state: Rc::default(),
+        })
+    }
+
+    /// This peer's libp2p peer ID.
+    #[wasm_bindgen(getter, js_name = peerId)]
+    pub fn peer_id(&self) -> String {
+        self.keypair.public().to_peer_id().to_string()
+    }
+
+    /// The addresses other peers can reach this one at (one per relay reservation).
+    #[wasm_bindgen(js_name = circuitAddresses)]
+    pub fn circuit_addresses(&self) -> Vec<String> {
+        self.state.borrow().circuit_addresses.clone()
+    }
+
+    /// Connects to the relays and resolves once one of them accepted a reservation.
+    ///
+    /// Rejects with `RELAY_UNREACHABLE` when none did within `connectTimeoutMs`, and with
+    /// `ALREADY_STARTED` when called twice.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn start(&self) -> js_sys::Promise {
+        let state = self.state.clone();
+        let listeners = self.listeners.clone();
+        let keypair = self.keypair.clone();
+        let node_config = self.node_config.clone();
+        let timeout = self.config.connect_timeout_ms;
+        future_to_promise(async move {
+            {
+                let mut s = state.borrow_mut();
+                if s.handle.is_some() || s.starting {
+                    return Err(js_error(ErrorCode::AlreadyStarted, "start() was already called"));
+                }
+                s.starting = true;
+            }
+            let result = Node::new(keypair, node_config).await;
+            let (node, handle, mut node_events) = match result {
+                Ok(parts) => parts,
+                Err(e) => {
+                    state.borrow_mut().starting = false;
+                    return Err(net_error(e));
+                }
+            };
+            let (reserved_tx, reserved_rx) = oneshot::channel();
+            {
+                let mut s = state.borrow_mut();
+                s.handle = Some(handle);
+                s.starting = false;
+                s.reserved = Some(reserved_tx);
+            }
+            spawn_local(node.run());
+            let pump_state = state.clone();
+            spawn_local(async move {
+                while let Some(event) = node_events.next().await {
+                    if let NodeEvent::RelayReserved { circuit_address, .. } = &event {
+                        let mut s = pump_state.borrow_mut();
+                        let addr = circuit_address.to_string();
+                        if !s.circuit_addresses.contains(&addr) {
+                            s.circuit_addresses.push(addr);
+                        }
+                        if let Some(tx) = s.reserved.take() {
+                            let _ = tx.send(());
+                        }
+                    }
+                    let (name, payload) = events::to_js(&event);
+                    listeners.emit(name, &payload);
+                }
+            });
+            let deadline = sleep_ms(timeout);
+            futures::pin_mut!(deadline);
+            match futures::future::select(reserved_rx, deadline).await {
+                futures::future::Either::Left((Ok(()), _)) => Ok(JsValue::UNDEFINED),
+                _ => Err(js_error(
+                    ErrorCode::RelayUnreachable,
+                    format!("no relay accepted a reservation within {timeout} ms"),
+                )),
+            }
+        })
+    }
+
+    /// Sends `data` to the peer at `address` (a circuit address ending in `/p2p/<peer id>`).
+    /// Resolves once the receiver acknowledged exactly these bytes.
+    ///
+    /// Rejects with `INVALID_ARGUMENT`, `NOT_STARTED` or `DELIVERY_FAILED`.
+    #[wasm_bindgen(js_name = sendDirect, unchecked_return_type = "Promise<void>")]
+    pub fn send_direct(&self, address: &str, data: &[u8]) -> js_sys::Promise {
+        let handle = self.state.borrow().handle.clone();
+        let address: Result<Multiaddr, _> = address.parse();
+        let data = data.to_vec();
+        future_to_promise(async move {
+            let address = address.map_err(|e| {
+                js_error(ErrorCode::InvalidArgument, format!("invalid address: {e}"))
+            })?;
+            let handle =
+                handle.ok_or_else(|| js_error(ErrorCode::NotStarted, "call start() first"))?;
+            handle.send_direct(address, data).await.map_err(net_error)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Registers `callback` for `event` and returns a function that unregisters it.
+    ///
+    /// Throws `INVALID_ARGUMENT` for an unknown event name or too many listeners.
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn on(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "MuSigEventName")] event: &str,
+        #[wasm_bindgen(unchecked_param_type = "(event: MuSigEvent) => void")]
+        callback: js_sys::Function,
+    ) -> Result<JsValue, JsValue> {
+        let (name, id) = self.listeners.add(event, callback).ok_or_else(|| {
+            js_error(
+                ErrorCode::InvalidArgument,
+                format!("unknown event {event:?} or too many listeners"),
+            )
+        })?;
+        let listeners = self.listeners.clone();
+        let unsubscribe = Closure::once_into_js(move || listeners.remove(name, id));
+        Ok(unsubscribe)
+    }
+
+    /// Stops the node and closes every connection. The client cannot be started again.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn stop(&self) -> js_sys::Promise {
+        let handle = self.state.borrow_mut().handle.take();
+        future_to_promise(async move {
+            if let Some(h) = handle {
+                h.shutdown().await;
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
