@@ -180,6 +180,25 @@ pub enum Error {
     /// The message kind is not handled by this entry point.
     #[error("unexpected message kind {0:?}")]
     UnexpectedKind(Kind),
+    /// A partial signature arrived while we still miss a nonce; the sender may be ahead of us.
+    /// Not penalized: it will be retransmitted.
+    #[error("premature {0:?}")]
+    Premature(Kind),
+    /// The attempt number is beyond what `max_attempts` allows.
+    #[error("attempt {0} out of range")]
+    AttemptOutOfRange(u32),
+    /// The envelope uses another signature scheme than this node. Ignored.
+    #[error("wrong scheme")]
+    WrongScheme,
+    /// An advertisement names another peer than the one that sent it.
+    #[error("advertisement peer id does not match the sender")]
+    PeerMismatch,
+    /// A key in an announcement is not a valid point.
+    #[error("invalid key in announcement")]
+    InvalidKey,
+    /// The announcement does not name our key: not our session. Ignored.
+    #[error("not our session")]
+    NotOurSession,
     /// A bound of the [`crate::Config`] is reached (sessions, queues). Try again later.
     #[error("capacity exhausted: {0}")]
     Capacity(&'static str),
@@ -196,7 +215,8 @@ impl Error {
     /// fault (local errors, dropped-unread messages, stale attempts).
     pub fn offence(&self) -> Option<Offence> {
         Some(match self {
-            Self::Decode(_) => Offence::Malformed,
+            Self::Decode(_) | Self::InvalidKey | Self::AttemptOutOfRange(_) => Offence::Malformed,
+            Self::PeerMismatch => Offence::ForgedSignature,
             Self::InvalidSignature | Self::InvalidSenderKey => Offence::ForgedSignature,
             Self::BadTimestamp { .. } => Offence::BadTimestamp,
             Self::Duplicate { .. } => Offence::Duplicate,
@@ -211,6 +231,9 @@ impl Error {
             Self::Blacklisted
             | Self::Graylisted
             | Self::StaleAttempt(_)
+            | Self::Premature(_)
+            | Self::WrongScheme
+            | Self::NotOurSession
             | Self::UnexpectedKind(_)
             | Self::Capacity(_)
             | Self::InvalidCommand(_)

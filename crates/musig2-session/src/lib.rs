@@ -11,6 +11,7 @@
 )]
 
 pub mod config;
+pub mod crypto;
 pub mod election;
 pub mod error;
 pub mod identity;
@@ -24,5 +25,5 @@ pub mod wire;
 pub use config::Config;
 pub use election::{failover_order, ElectionMethod};
 pub use error::{DecodeError, Error, Offence};
-pub use machine::Phase;
+pub use machine::{Destination, Event, Machine, Phase, SessionInfo, SessionParams, Transmit};
 pub use peer::PeerId;

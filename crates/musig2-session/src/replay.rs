@@ -1,5 +1,7 @@
-//! Replay protection (protocol.md §6): strictly increasing sequence numbers per sender per
-//! session, bounded timestamp skew.
+//! Replay protection (protocol.md §6): senders number their messages strictly increasingly;
+//! receivers accept each number at most once per sender per session, and none more than
+//! [`REPLAY_WINDOW`] below the highest accepted (a sliding window, as in IPsec, because the
+//! transport may reorder). Timestamps must lie within a bounded skew.
 
 use crate::error::Error;
 use crate::peer::BoundedMap;
@@ -16,12 +18,25 @@ pub fn check_timestamp(timestamp: u64, now: u64, skew: u64) -> Result<(), Error>
     Ok(())
 }
 
-/// Last accepted sequence number per `(session ID, sender)`, bounded. When full, the entry
+/// How far below the highest accepted number a reordered message may still arrive.
+pub const REPLAY_WINDOW: u64 = 64;
+
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    /// Highest accepted number.
+    max: u64,
+    /// Bit `i` set: `max - i` was accepted (bit 0 is `max` itself).
+    seen: u64,
+    /// When the entry was last touched (eviction order).
+    touched: u64,
+}
+
+/// Accepted sequence numbers per `(session ID, sender)`, bounded. When full, the entry
 /// touched longest ago is evicted; the timestamp check still bounds what an evicted sender's
 /// old messages could replay.
 #[derive(Debug)]
 pub struct ReplayGuard {
-    last: BoundedMap<([u8; 32], KeyBytes), (u64, u64)>,
+    last: BoundedMap<([u8; 32], KeyBytes), Window>,
 }
 
 impl ReplayGuard {
@@ -32,11 +47,12 @@ impl ReplayGuard {
         }
     }
 
-    /// Accepts `seq` if it is above the last accepted number of this sender in this session,
-    /// and records it.
+    /// Accepts `seq` unless it was accepted before or lies [`REPLAY_WINDOW`] or more below
+    /// the highest accepted number of this sender in this session, and records it.
     ///
     /// # Errors
-    /// [`Error::Duplicate`] for an equal number, [`Error::SeqRegression`] for a lower one.
+    /// [`Error::Duplicate`] for a number already accepted, [`Error::SeqRegression`] for one
+    /// too far below the highest.
     pub fn check_and_record(
         &mut self,
         session_id: &[u8; 32],
@@ -45,20 +61,37 @@ impl ReplayGuard {
         now: u64,
     ) -> Result<(), Error> {
         let key = (*session_id, *sender);
-        if let Some(&(last, _)) = self.last.get(&key) {
-            if seq == last {
+        let fresh = Window {
+            max: seq,
+            seen: 1,
+            touched: now,
+        };
+        let known = self.last.get(&key).is_some();
+        let Some(w) = self
+            .last
+            .entry_or_insert(&key, || fresh, |w| Some(w.touched))
+        else {
+            return Ok(());
+        };
+        if !known {
+            return Ok(());
+        }
+        if seq > w.max {
+            let shift = seq - w.max;
+            w.seen = if shift >= 64 { 0 } else { w.seen << shift } | 1;
+            w.max = seq;
+        } else {
+            let back = w.max - seq;
+            if back >= REPLAY_WINDOW {
+                return Err(Error::SeqRegression { seq, last: w.max });
+            }
+            let bit = 1u64 << back;
+            if w.seen & bit != 0 {
                 return Err(Error::Duplicate { seq });
             }
-            if seq < last {
-                return Err(Error::SeqRegression { seq, last });
-            }
+            w.seen |= bit;
         }
-        if let Some(e) = self
-            .last
-            .entry_or_insert(&key, || (seq, now), |&(_, at)| Some(at))
-        {
-            *e = (seq, now);
-        }
+        w.touched = now;
         Ok(())
     }
 
@@ -91,11 +124,24 @@ mod tests {
             g.check_and_record(&s, &k, 5, 0),
             Err(Error::Duplicate { seq: 5 })
         );
+        assert!(
+            g.check_and_record(&s, &k, 4, 0).is_ok(),
+            "reordered within the window"
+        );
         assert_eq!(
             g.check_and_record(&s, &k, 4, 0),
-            Err(Error::SeqRegression { seq: 4, last: 5 })
+            Err(Error::Duplicate { seq: 4 })
         );
-        assert!(g.check_and_record(&s, &k, 6, 0).is_ok());
+        assert!(g.check_and_record(&s, &k, 100, 0).is_ok());
+        assert_eq!(
+            g.check_and_record(&s, &k, 36, 0),
+            Err(Error::SeqRegression { seq: 36, last: 100 })
+        );
+        assert!(g.check_and_record(&s, &k, 37, 0).is_ok());
+        assert_eq!(
+            g.check_and_record(&s, &k, 100, 0),
+            Err(Error::Duplicate { seq: 100 })
+        );
         assert!(
             g.check_and_record(&[9u8; 32], &k, 1, 0).is_ok(),
             "per session"

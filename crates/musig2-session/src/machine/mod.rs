@@ -1,5 +1,332 @@
-//! The sans-IO session state machine.
+//! The sans-IO session state machine (quinn-proto style).
+//!
+//! Feed it with [`Machine::handle_message`], [`Machine::handle_timeout`] and local commands;
+//! drain [`Machine::poll_transmit`] and [`Machine::poll_event`]; arm a timer for
+//! [`Machine::poll_timeout`]. Time (`now`, ms since the Unix epoch) and randomness are always
+//! parameters, so every scenario replays deterministically.
 
+mod core;
+mod discovery;
+mod inbound;
+mod io;
 mod phase;
+mod rounds;
+mod session;
+mod timers;
 
+pub use self::core::SEQ_PER_MS;
+pub use io::{Destination, Event, Transmit};
 pub use phase::Phase;
+pub use session::{session_id, SESSION_TAG};
+
+use std::collections::BTreeMap;
+
+use rand_core::{CryptoRng, RngCore};
+
+use self::core::{scheme_id, Core};
+use self::session::Session;
+use crate::config::Config;
+use crate::crypto::{Scheme, SecretKey};
+use crate::election::ElectionMethod;
+use crate::error::Error;
+use crate::identity::{IdentityVerifier, KeyRegistry, NoIdentity};
+use crate::peer::{BoundedMap, PeerId};
+use crate::rate_limit::RateLimiter;
+use crate::replay::ReplayGuard;
+use crate::reputation::Reputation;
+use crate::wire::{AbortReason, Announcement, KeyBytes, Message, TweakSpec};
+
+/// Parameters of a new session, chosen by its creator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionParams {
+    /// Every signer's key, ours included, in the order election methods that care use.
+    pub signers: Vec<KeyBytes>,
+    /// The message to sign.
+    pub message: Vec<u8>,
+    /// Key tweak.
+    pub tweak: TweakSpec,
+    /// Coordinator election method.
+    pub election: ElectionMethod,
+    /// Transaction type.
+    pub tx_type: String,
+}
+
+/// A read-only view of one session, for applications and tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// Phase.
+    pub phase: Phase,
+    /// Current attempt.
+    pub attempt: u32,
+    /// Failover order (element 0 coordinates).
+    pub order: Vec<KeyBytes>,
+    /// The coordinator this node currently follows.
+    pub coordinator: Option<KeyBytes>,
+    /// The final signature, once known.
+    pub signature: Option<[u8; 64]>,
+    /// The signed announcement envelope (public; persist it to resume after a restart).
+    pub announcement: Vec<u8>,
+}
+
+/// One node's protocol state: its sessions and its defences. See the module docs.
+pub struct Machine {
+    core: Core,
+    sessions: BTreeMap<[u8; 32], Session>,
+    replay: ReplayGuard,
+    rate: RateLimiter,
+    reputation: Reputation,
+    keys: KeyRegistry,
+    verifier: Box<dyn IdentityVerifier + Send>,
+    directory: BoundedMap<KeyBytes, discovery::KnownSigner>,
+    requests: BoundedMap<[u8; 32], u64>,
+}
+
+impl Machine {
+    /// A node signing with `sk` under `scheme`, starting at `now`. `entropy` (32 fresh random
+    /// bytes) seeds the auxiliary randomness of envelope signatures.
+    pub fn new(config: Config, scheme: Scheme, sk: SecretKey, now: u64, entropy: [u8; 32]) -> Self {
+        let cap = config.max_tracked_peers;
+        Self {
+            replay: ReplayGuard::new(cap.saturating_mul(4)),
+            rate: RateLimiter::new(
+                config.advert_interval_ms,
+                config.advert_violations_before_ban,
+                cap,
+            ),
+            reputation: Reputation::new(
+                config.reputation.clone(),
+                config.graylist_duration_ms,
+                cap,
+            ),
+            keys: KeyRegistry::new(config.key_caps, cap),
+            directory: BoundedMap::new(config.max_known_signers),
+            requests: BoundedMap::new(config.max_sessions),
+            verifier: Box::new(NoIdentity),
+            sessions: BTreeMap::new(),
+            core: Core::new(config, scheme, sk, now, entropy),
+        }
+    }
+
+    /// Replaces the identity verifier (default: [`NoIdentity`]).
+    pub fn set_identity_verifier(&mut self, verifier: Box<dyn IdentityVerifier + Send>) {
+        self.verifier = verifier;
+    }
+
+    /// Our public key.
+    pub fn public_key(&self) -> KeyBytes {
+        self.core.me
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.core.config
+    }
+
+    /// Reputation score of a peer.
+    pub fn reputation(&self, peer: &PeerId) -> i32 {
+        self.reputation.score(peer)
+    }
+
+    /// Standing of a peer at `now`.
+    pub fn standing(&self, peer: &PeerId, now: u64) -> crate::reputation::Standing {
+        self.reputation.standing(peer, now)
+    }
+
+    /// A view of a session.
+    pub fn session(&self, session_id: &[u8; 32]) -> Option<SessionInfo> {
+        self.sessions.get(session_id).map(|s| SessionInfo {
+            phase: s.phase,
+            attempt: s.attempt,
+            order: s.order.iter().map(|&i| s.key(i)).collect(),
+            coordinator: s.coordinator().map(|i| s.key(i)),
+            signature: s.signature.map(|sig| sig.to_bytes()),
+            announcement: s.ann_bytes.clone(),
+        })
+    }
+
+    /// Transmits and events dropped because their queues were full.
+    pub fn dropped(&self) -> u64 {
+        self.core.dropped
+    }
+
+    /// The next message to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.core.transmits.pop_front()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.core.events.pop_front()
+    }
+
+    fn make_room(&mut self, now: u64) -> Result<(), Error> {
+        if self.sessions.len() < self.core.config.max_sessions {
+            return Ok(());
+        }
+        let victim = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.phase.is_terminal() || s.ann.expires_at <= now)
+            .min_by_key(|(_, s)| s.ann.expires_at)
+            .map(|(id, _)| *id)
+            .ok_or(Error::Capacity("sessions"))?;
+        self.sessions.remove(&victim);
+        self.replay.forget_session(&victim);
+        Ok(())
+    }
+
+    fn insert_session(&mut self, s: Session, now: u64) -> Result<[u8; 32], Error> {
+        self.make_room(now)?;
+        let id = s.id;
+        let order = s.order.iter().map(|&i| s.key(i)).collect();
+        self.core.event(Event::CoordinatorElected {
+            session_id: id,
+            order,
+        });
+        self.sessions.insert(id, s);
+        Ok(id)
+    }
+
+    /// Creates a session, announces it to every signer and to the DHT, and joins it.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCommand`] when we are not a signer, [`Error::Decode`] for parameters
+    /// outside the protocol bounds, [`Error::Capacity`] when `max_sessions` are active.
+    pub fn create_session(
+        &mut self,
+        now: u64,
+        params: SessionParams,
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> Result<[u8; 32], Error> {
+        let mut salt = [0u8; 32];
+        rng.fill_bytes(&mut salt);
+        let ann = Announcement {
+            election: params.election,
+            tweak: params.tweak,
+            signers: params.signers,
+            message: params.message,
+            tx_type: params.tx_type,
+            salt,
+            created_at: now,
+            expires_at: now.saturating_add(self.core.config.session_lifetime_ms),
+        };
+        ann.validate()?;
+        let scheme = scheme_id(self.core.scheme);
+        let id = session_id(scheme, &ann);
+        let bytes = self
+            .core
+            .seal(id, 0, Message::Announcement(ann.clone()), now);
+        let mut s = Session::new(&self.core, scheme, ann, bytes.clone(), now).map_err(|e| {
+            if e == Error::NotOurSession {
+                Error::InvalidCommand("not a signer")
+            } else {
+                e
+            }
+        })?;
+        self.make_room(now)?;
+        self.core.transmit(Destination::DhtPut(id), bytes.clone());
+        for key in s.others() {
+            self.core.transmit(Destination::Signer(key), bytes.clone());
+        }
+        s.join_local(&mut self.core, now, rng)?;
+        self.insert_session(s, now)
+    }
+
+    /// Joins a discovered session.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCommand`] for an unknown session or one already joined.
+    pub fn join(
+        &mut self,
+        now: u64,
+        session_id: &[u8; 32],
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> Result<(), Error> {
+        let s = self
+            .sessions
+            .get_mut(session_id)
+            .ok_or(Error::InvalidCommand("unknown session"))?;
+        if s.phase != Phase::Announced {
+            return Err(Error::InvalidCommand("already joined or ended"));
+        }
+        s.join_local(&mut self.core, now, rng)
+    }
+
+    /// Declines a discovered session (sends `Abort` with reason declined).
+    ///
+    /// # Errors
+    /// [`Error::InvalidCommand`] for an unknown or ended session.
+    pub fn decline(&mut self, now: u64, session_id: &[u8; 32]) -> Result<(), Error> {
+        self.abort_with(now, session_id, AbortReason::Declined)
+    }
+
+    /// Aborts a session locally and tells every signer.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCommand`] for an unknown or ended session.
+    pub fn abort(&mut self, now: u64, session_id: &[u8; 32]) -> Result<(), Error> {
+        self.abort_with(now, session_id, AbortReason::Local)
+    }
+
+    fn abort_with(
+        &mut self,
+        now: u64,
+        session_id: &[u8; 32],
+        reason: AbortReason,
+    ) -> Result<(), Error> {
+        let s = self
+            .sessions
+            .get_mut(session_id)
+            .ok_or(Error::InvalidCommand("unknown session"))?;
+        if s.phase.is_terminal() {
+            return Err(Error::InvalidCommand("session ended"));
+        }
+        let msg = Message::Abort(crate::wire::Abort {
+            reason,
+            detail: String::new(),
+        });
+        let others = s.others();
+        self.core.send_to(&others, s.id, s.attempt, &msg, now);
+        s.secnonce = None;
+        s.set_phase(&mut self.core, Phase::Aborted);
+        let by = self.core.me;
+        self.core.event(Event::Aborted {
+            session_id: *session_id,
+            by,
+            reason,
+        });
+        Ok(())
+    }
+
+    /// Resumes a session after a restart from its persisted (public) announcement envelope and
+    /// the last attempt this node was in ([`SessionInfo::attempt`], also public). No secret
+    /// nonce survives a restart, so the node waits for a message from another signer and then
+    /// moves the session to an attempt above both, with fresh nonces for everyone.
+    ///
+    /// # Errors
+    /// Any error of decoding or verifying the announcement.
+    pub fn resume_session(
+        &mut self,
+        now: u64,
+        announcement: &[u8],
+        last_attempt: u32,
+    ) -> Result<[u8; 32], Error> {
+        let (env, scheme) = self.open(announcement)?;
+        let Message::Announcement(ann) = env.message else {
+            return Err(Error::UnexpectedKind(env.message.kind()));
+        };
+        let mut s = Session::new(&self.core, scheme, ann, announcement.to_vec(), now)?;
+        if s.ann.expires_at <= now {
+            return Err(Error::SessionExpired);
+        }
+        s.resumed = true;
+        s.attempt = last_attempt;
+        if let Some(j) = s.joined.get_mut(s.me) {
+            *j = true;
+        }
+        s.phase = Phase::Joining;
+        let others = s.others();
+        self.core.send_to(&others, s.id, 0, &Message::Join, now);
+        self.insert_session(s, now)
+    }
+}

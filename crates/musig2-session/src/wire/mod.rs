@@ -1,7 +1,7 @@
 //! Deterministic binary encoding of protocol.md §2–§3: hand-written, length-checked, never
 //! panicking on untrusted input.
 
-mod codec;
+pub(crate) mod codec;
 mod envelope;
 mod messages;
 
@@ -57,6 +57,11 @@ impl SchemeId {
             }),
         }
     }
+}
+
+/// A fresh writer (for canonical encodings computed outside this module).
+pub(crate) fn codec_writer() -> codec::Writer {
+    codec::Writer::default()
 }
 
 /// GossipSub topic of signer advertisements for a transaction type.

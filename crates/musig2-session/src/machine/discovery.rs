@@ -1,0 +1,171 @@
+//! Signer discovery: advertisements (rate-limited, identity-tiered, key-capped) and signing
+//! requests. Sessions themselves are found through announcements (see `inbound`).
+
+use super::io::{Destination, Event};
+use super::Machine;
+use crate::error::Error;
+use crate::identity::IdentityTier;
+use crate::peer::PeerId;
+use crate::rate_limit::RateViolation;
+use crate::wire::{
+    signers_topic, Advertisement, Envelope, IdentityClaim, KeyBytes, Message, SigningRequest,
+};
+
+/// What we remember about an advertised signer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct KnownSigner {
+    pub(crate) peer: PeerId,
+    pub(crate) tx_types: Vec<String>,
+    pub(crate) expires_at: u64,
+    pub(crate) tier: IdentityTier,
+}
+
+impl Machine {
+    pub(crate) fn check_advert_rate(&mut self, from: &PeerId, now: u64) -> Result<(), Error> {
+        match self.rate.check(from, now) {
+            Ok(()) => Ok(()),
+            Err(v @ RateViolation::Ban(_)) => {
+                self.reputation.ban(from);
+                self.core.event(Event::PeerBanned { peer: from.clone() });
+                Err(v.into())
+            }
+            Err(v) => Err(v.into()),
+        }
+    }
+
+    pub(crate) fn on_advert(
+        &mut self,
+        from: &PeerId,
+        env: Envelope,
+        now: u64,
+    ) -> Result<(), Error> {
+        let Message::Advertisement(ad) = env.message else {
+            return Err(Error::UnexpectedKind(env.message.kind()));
+        };
+        if env.session_id != [0; 32] || env.attempt != 0 {
+            return Err(Error::NotASigner);
+        }
+        if ad.peer_id != from.0 {
+            return Err(Error::PeerMismatch);
+        }
+        if ad.expires_at <= now {
+            return Err(Error::SessionExpired);
+        }
+        let tier = self.verifier.tier(&env.sender, ad.identity.as_ref());
+        self.keys.admit(from, &env.sender, tier)?;
+        let known = KnownSigner {
+            peer: from.clone(),
+            tx_types: ad.tx_types.clone(),
+            expires_at: ad.expires_at,
+            tier,
+        };
+        if let Some(slot) =
+            self.directory
+                .entry_or_insert(&env.sender, || known.clone(), |k| Some(k.expires_at))
+        {
+            *slot = known;
+        }
+        self.core.event(Event::SignerDiscovered {
+            key: env.sender,
+            peer: from.clone(),
+            tx_types: ad.tx_types,
+            tier,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn on_request(&mut self, env: Envelope, now: u64) -> Result<(), Error> {
+        match env.message {
+            Message::SigningRequest(request) => {
+                if request.expires_at <= now {
+                    return Err(Error::SessionExpired);
+                }
+                self.core.event(Event::SigningRequested {
+                    request_id: env.session_id,
+                    from: env.sender,
+                    request,
+                });
+                Ok(())
+            }
+            Message::Accept => {
+                if self.requests.get(&env.session_id).is_none() {
+                    return Err(Error::UnknownSession);
+                }
+                self.core.event(Event::RequestAccepted {
+                    request_id: env.session_id,
+                    signer: env.sender,
+                });
+                Ok(())
+            }
+            other => Err(Error::UnexpectedKind(other.kind())),
+        }
+    }
+
+    /// Publishes our key on the `musig2:signers:<TYPE>` topic of each transaction type.
+    /// `peer_id` must be our transport peer ID bytes.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] when the advertisement is outside the protocol bounds.
+    pub fn advertise(
+        &mut self,
+        now: u64,
+        tx_types: Vec<String>,
+        peer_id: Vec<u8>,
+        identity: Option<IdentityClaim>,
+        lifetime_ms: u64,
+    ) -> Result<(), Error> {
+        let ad = Advertisement {
+            tx_types,
+            peer_id,
+            identity,
+            expires_at: now.saturating_add(lifetime_ms),
+        };
+        let msg = Message::Advertisement(ad.clone());
+        msg.validate()?;
+        let bytes = self.core.seal([0; 32], 0, msg, now);
+        for t in &ad.tx_types {
+            self.core
+                .transmit(Destination::Topic(signers_topic(t)), bytes.clone());
+        }
+        Ok(())
+    }
+
+    /// Asks each of `to` to sign; `request_id` identifies the answers ([`Event::RequestAccepted`]).
+    ///
+    /// # Errors
+    /// [`Error::Decode`] when the request is outside the protocol bounds.
+    pub fn request_signature(
+        &mut self,
+        now: u64,
+        request_id: [u8; 32],
+        request: SigningRequest,
+        to: &[KeyBytes],
+    ) -> Result<(), Error> {
+        let msg = Message::SigningRequest(request);
+        msg.validate()?;
+        let expires = now.saturating_add(self.core.config.session_lifetime_ms);
+        if let Some(e) = self
+            .requests
+            .entry_or_insert(&request_id, || expires, |&e| Some(e))
+        {
+            *e = expires;
+        }
+        self.core.send_to(to, request_id, 0, &msg, now);
+        Ok(())
+    }
+
+    /// Accepts a signing request received as [`Event::SigningRequested`].
+    pub fn accept_request(&mut self, now: u64, request_id: [u8; 32], requester: KeyBytes) {
+        self.core
+            .send_to(&[requester], request_id, 0, &Message::Accept, now);
+    }
+
+    /// Advertised signers for a transaction type, with the peer advertising each.
+    pub fn known_signers(&self, tx_type: &str, now: u64) -> Vec<(KeyBytes, PeerId, IdentityTier)> {
+        self.directory
+            .iter()
+            .filter(|(_, k)| k.expires_at > now && k.tx_types.iter().any(|t| t == tx_type))
+            .map(|(key, k)| (*key, k.peer.clone(), k.tier))
+            .collect()
+    }
+}

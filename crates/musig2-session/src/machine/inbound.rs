@@ -1,0 +1,215 @@
+//! The receive pipeline: every check runs before anything reads the message (protocol.md §2.1),
+//! then the message goes to its session or to discovery. Errors that name a culprit penalize
+//! the transport peer that delivered the bytes.
+
+use rand_core::{CryptoRng, RngCore};
+
+use super::io::Event;
+use super::session::{session_id, Session};
+use super::{Machine, Phase};
+use crate::crypto::{schnorr_verify, PublicKey, Signature};
+use crate::error::Error;
+use crate::peer::PeerId;
+use crate::replay::check_timestamp;
+use crate::reputation::Standing;
+use crate::wire::{Envelope, Kind, Message, SchemeId, MAX_ENVELOPE_LEN};
+
+use super::core::scheme_of;
+
+impl Machine {
+    /// Decodes an envelope and verifies its signature. Nothing else is checked.
+    pub(crate) fn open(&self, bytes: &[u8]) -> Result<(Envelope, SchemeId), Error> {
+        let env = Envelope::decode(bytes)?;
+        let pk = PublicKey::from_bytes(&env.sender).map_err(|_| Error::InvalidSenderKey)?;
+        let sig = Signature::from_bytes(&env.signature)?;
+        if !schnorr_verify(scheme_of(env.scheme), &pk, &env.digest(), &sig) {
+            return Err(Error::InvalidSignature);
+        }
+        let scheme = env.scheme;
+        Ok((env, scheme))
+    }
+
+    /// Handles bytes received from transport peer `from` at `now`.
+    ///
+    /// # Errors
+    /// The reason the message was rejected. When [`Error::offence`] names an offence, `from`
+    /// has already been penalized (and possibly graylisted or blacklisted, reported as
+    /// [`Event::PeerBanned`]). Rejected messages change no session state.
+    pub fn handle_message(
+        &mut self,
+        now: u64,
+        from: &PeerId,
+        bytes: &[u8],
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> Result<(), Error> {
+        match self.reputation.standing(from, now) {
+            Standing::Blacklisted => return Err(Error::Blacklisted),
+            Standing::Graylisted { .. } => return Err(Error::Graylisted),
+            Standing::Good => {}
+        }
+        let result = self.process(now, from, bytes, rng);
+        match &result {
+            Ok(()) => self.reputation.reward(from),
+            Err(e) => {
+                if let Some(offence) = e.offence() {
+                    let was_banned = self.reputation.standing(from, now) == Standing::Blacklisted;
+                    let standing = self.reputation.penalize(from, offence, now);
+                    if standing == Standing::Blacklisted && !was_banned {
+                        self.core.event(Event::PeerBanned { peer: from.clone() });
+                    }
+                }
+            }
+        }
+        result
+    }
+
+    fn process(
+        &mut self,
+        now: u64,
+        from: &PeerId,
+        bytes: &[u8],
+        rng: &mut dyn RngCore,
+    ) -> Result<(), Error> {
+        if bytes.len() > MAX_ENVELOPE_LEN {
+            return Err(crate::error::DecodeError::TooLong {
+                len: bytes.len(),
+                max: MAX_ENVELOPE_LEN,
+            }
+            .into());
+        }
+        // Advertisements are rate-limited per transport peer before any signature work.
+        if bytes.get(1) == Some(&(Kind::SignerAdvertisement as u8)) {
+            self.check_advert_rate(from, now)?;
+        }
+        let (env, scheme) = self.open(bytes)?;
+        if scheme_of(scheme) != self.core.scheme {
+            return Err(Error::WrongScheme);
+        }
+        check_timestamp(env.timestamp, now, self.core.config.max_clock_skew_ms)?;
+        self.replay
+            .check_and_record(&env.session_id, &env.sender, env.seq, now)?;
+        match &env.message {
+            Message::Announcement(_) => self.on_announcement(env, now),
+            Message::Advertisement(_) => self.on_advert(from, env, now),
+            Message::SigningRequest(_) | Message::Accept => self.on_request(env, now),
+            _ => self.on_session_message(env, now, rng),
+        }
+    }
+
+    /// Handles an announcement fetched from the DHT (no transport peer to blame or reward,
+    /// no replay window: the same record may be fetched many times).
+    ///
+    /// # Errors
+    /// As [`Machine::handle_message`], without penalties.
+    pub fn handle_dht_record(&mut self, now: u64, bytes: &[u8]) -> Result<(), Error> {
+        let (env, _) = self.open(bytes)?;
+        check_timestamp(env.timestamp, now, self.core.config.max_clock_skew_ms).or_else(|e| {
+            if env.timestamp <= now {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })?;
+        self.on_announcement(env, now)
+    }
+
+    fn on_announcement(&mut self, env: Envelope, now: u64) -> Result<(), Error> {
+        let bytes = env.encode();
+        let Message::Announcement(ann) = env.message else {
+            return Err(Error::UnexpectedKind(env.message.kind()));
+        };
+        if session_id(env.scheme, &ann) != env.session_id {
+            return Err(Error::SessionIdMismatch);
+        }
+        if !ann.signers.contains(&env.sender) {
+            return Err(Error::NotASigner);
+        }
+        if ann.expires_at <= now {
+            return Err(Error::SessionExpired);
+        }
+        if self.sessions.contains_key(&env.session_id) {
+            return Ok(());
+        }
+        let s = Session::new(&self.core, env.scheme, ann.clone(), bytes, now)?;
+        let id = self.insert_session(s, now)?;
+        self.core.event(Event::SessionDiscovered {
+            session_id: id,
+            announcement: ann,
+        });
+        Ok(())
+    }
+
+    fn on_session_message(
+        &mut self,
+        env: Envelope,
+        now: u64,
+        rng: &mut dyn RngCore,
+    ) -> Result<(), Error> {
+        let core = &mut self.core;
+        let s = self
+            .sessions
+            .get_mut(&env.session_id)
+            .ok_or(Error::UnknownSession)?;
+        let j = s.index_of(&env.sender).ok_or(Error::NotASigner)?;
+        if s.ann.expires_at <= now {
+            return Err(Error::SessionExpired);
+        }
+        if env.attempt > core.config.max_attempts.saturating_add(1) {
+            return Err(Error::AttemptOutOfRange(env.attempt));
+        }
+        if let Some(t) = s.last_heard.get_mut(j) {
+            *t = now;
+        }
+        match env.message {
+            Message::SignatureNotice(sig) => return s.on_notice(core, j, sig, now, rng),
+            Message::Abort(a) => {
+                if !s.phase.is_terminal() {
+                    s.secnonce = None;
+                    s.set_phase(core, Phase::Aborted);
+                    core.event(Event::Aborted {
+                        session_id: s.id,
+                        by: env.sender,
+                        reason: a.reason,
+                    });
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+        if s.phase.is_terminal() || s.signature.is_some() {
+            // Done here: answer a signer that is behind with the final signature.
+            if s.signature.is_some() {
+                s.reply_to(core, j, now);
+            }
+            return Ok(());
+        }
+        if s.resumed && j != s.me {
+            s.resumed = false;
+            let next = s.attempt.max(env.attempt).saturating_add(1);
+            s.start_attempt(core, next, now, rng)?;
+        } else if env.attempt > s.attempt {
+            s.start_attempt(core, env.attempt, now, rng)?;
+        }
+        if env.attempt < s.attempt {
+            s.reply_to(core, j, now);
+            return Err(Error::StaleAttempt(env.attempt));
+        }
+        match env.message {
+            Message::Join => {
+                if let Some(joined) = s.joined.get_mut(j) {
+                    *joined = true;
+                }
+                s.advance(core, now, rng)
+            }
+            Message::NonceShare(n) => s.on_nonce(core, j, n, now, rng),
+            Message::PartialSigShare(p) => s.on_psig(core, j, p, now, rng),
+            Message::Heartbeat { phase } => {
+                if phase < s.phase as u8 && s.phase != Phase::Announced {
+                    s.reply_to(core, j, now);
+                }
+                Ok(())
+            }
+            other => Err(Error::UnexpectedKind(other.kind())),
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! Phase transitions of one session: joining, the two MuSig2 rounds, aggregation by the
+//! coordinator, confirmation, attempts. Called with the session and the node's outbox.
+
+use rand_core::RngCore;
+
+use super::core::Core;
+use super::io::Event;
+use super::session::Session;
+use super::Phase;
+use crate::crypto::{PartialSignature, PubNonce, Signature};
+use crate::error::Error;
+use crate::wire::{Kind, Message};
+
+impl Session {
+    pub(crate) fn set_phase(&mut self, core: &mut Core, phase: Phase) {
+        if self.phase != phase {
+            self.phase = phase;
+            core.event(Event::PhaseChanged {
+                session_id: self.id,
+                phase,
+            });
+        }
+    }
+
+    fn broadcast(&mut self, core: &mut Core, msg: &Message, now: u64) {
+        let others = self.others();
+        core.send_to(&others, self.id, self.attempt, msg, now);
+    }
+
+    /// Marks us joined and announces it.
+    pub(crate) fn join_local(
+        &mut self,
+        core: &mut Core,
+        now: u64,
+        rng: &mut dyn RngCore,
+    ) -> Result<(), Error> {
+        if let Some(j) = self.joined.get_mut(self.me) {
+            *j = true;
+        }
+        self.set_phase(core, Phase::Joining);
+        self.broadcast(core, &Message::Join, now);
+        self.advance(core, now, rng)
+    }
+
+    /// Starts attempt `attempt`: the secret nonce (if any) is dropped, never reused, and every
+    /// collected nonce and partial signature is cleared.
+    pub(crate) fn start_attempt(
+        &mut self,
+        core: &mut Core,
+        attempt: u32,
+        now: u64,
+        rng: &mut dyn RngCore,
+    ) -> Result<(), Error> {
+        self.attempt = attempt;
+        self.secnonce = None;
+        self.aggnonce = None;
+        self.nonces.iter_mut().for_each(|n| *n = None);
+        self.psigs.iter_mut().for_each(|p| *p = None);
+        self.coord = 0;
+        core.event(Event::NewAttempt {
+            session_id: self.id,
+            attempt,
+        });
+        if attempt > core.config.max_attempts {
+            self.fail(core, "too many attempts");
+            return Ok(());
+        }
+        if self.phase == Phase::Announced {
+            return Ok(());
+        }
+        self.phase = Phase::Joining;
+        if self.joined.get(self.me) == Some(&true) {
+            self.broadcast(core, &Message::Join, now);
+        }
+        self.advance(core, now, rng)
+    }
+
+    pub(crate) fn fail(&mut self, core: &mut Core, reason: &'static str) {
+        self.secnonce = None;
+        self.set_phase(core, Phase::Failed);
+        core.event(Event::Failed {
+            session_id: self.id,
+            reason,
+        });
+    }
+
+    /// Moves through every phase whose exit condition holds.
+    pub(crate) fn advance(
+        &mut self,
+        core: &mut Core,
+        now: u64,
+        rng: &mut dyn RngCore,
+    ) -> Result<(), Error> {
+        loop {
+            match self.phase {
+                Phase::Joining if self.joined.iter().all(|&j| j) => {
+                    let mut rand = [0u8; 32];
+                    rng.fill_bytes(&mut rand);
+                    let (sec, public) =
+                        self.ctx
+                            .nonce_gen(core.secret_key(), &self.ann.message, rand)?;
+                    self.secnonce = Some(sec);
+                    if let Some(slot) = self.nonces.get_mut(self.me) {
+                        *slot = Some(public);
+                    }
+                    self.set_phase(core, Phase::NonceCollection);
+                    self.broadcast(core, &Message::NonceShare(public.to_bytes()), now);
+                }
+                Phase::NonceCollection if self.nonces.iter().all(Option::is_some) => {
+                    let nonces: Vec<PubNonce> = self.nonces.iter().flatten().copied().collect();
+                    let agg = self.ctx.nonce_agg(&nonces)?;
+                    let sec = self
+                        .secnonce
+                        .take()
+                        .ok_or(Error::InvalidCommand("no secret nonce"))?;
+                    let psig = self
+                        .ctx
+                        .sign(sec, core.secret_key(), &agg, &self.ann.message)?;
+                    self.aggnonce = Some(agg);
+                    if let Some(slot) = self.psigs.get_mut(self.me) {
+                        *slot = Some(psig);
+                    }
+                    self.set_phase(core, Phase::PartialSigCollection);
+                    self.broadcast(core, &Message::PartialSigShare(psig.to_bytes()), now);
+                }
+                Phase::PartialSigCollection if self.psigs.iter().all(Option::is_some) => {
+                    self.agg_anchor = now;
+                    self.set_phase(core, Phase::Aggregation);
+                }
+                Phase::Aggregation if self.coordinator() == Some(self.me) => {
+                    self.aggregate_as_coordinator(core, now)?;
+                }
+                Phase::BroadcastConfirmation
+                    if self
+                        .notices
+                        .iter()
+                        .enumerate()
+                        .all(|(i, &c)| c || i == self.me) =>
+                {
+                    self.set_phase(core, Phase::Completed);
+                    core.event(Event::Completed {
+                        session_id: self.id,
+                    });
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// Aggregates all partial signatures, verifies the result and announces it. Needs no
+    /// randomness, so timers can call it on failover.
+    pub(crate) fn aggregate_as_coordinator(
+        &mut self,
+        core: &mut Core,
+        now: u64,
+    ) -> Result<(), Error> {
+        let agg = self
+            .aggnonce
+            .ok_or(Error::InvalidCommand("no aggregate nonce"))?;
+        let psigs: Vec<PartialSignature> = self.psigs.iter().flatten().copied().collect();
+        let sig = self.ctx.aggregate(&agg, &self.ann.message, &psigs)?;
+        if self.ctx.verify(&self.ann.message, &sig) {
+            self.adopt_signature(core, sig, true, now);
+        } else {
+            self.fail(core, "aggregate signature does not verify");
+        }
+        Ok(())
+    }
+
+    /// Takes a verified final signature and confirms it to every signer.
+    pub(crate) fn adopt_signature(
+        &mut self,
+        core: &mut Core,
+        sig: Signature,
+        duty: bool,
+        now: u64,
+    ) {
+        self.signature = Some(sig);
+        self.secnonce = None;
+        if let Some(n) = self.notices.get_mut(self.me) {
+            *n = true;
+        }
+        self.set_phase(core, Phase::BroadcastConfirmation);
+        core.event(Event::SignatureReady {
+            session_id: self.id,
+            signature: sig,
+            broadcast_duty: duty,
+        });
+        self.broadcast(core, &Message::SignatureNotice(sig.to_bytes()), now);
+    }
+
+    /// A `NonceShare` of the current attempt from signer `j`.
+    pub(crate) fn on_nonce(
+        &mut self,
+        core: &mut Core,
+        j: usize,
+        bytes: [u8; 66],
+        now: u64,
+        rng: &mut dyn RngCore,
+    ) -> Result<(), Error> {
+        let nonce = PubNonce::from_bytes(&bytes)?;
+        match self.nonces.get(j).copied().flatten() {
+            Some(held) if held == nonce => return Ok(()),
+            Some(_) => return Err(Error::Equivocation(Kind::NonceShare)),
+            None => {}
+        }
+        match self.phase {
+            Phase::Joining | Phase::NonceCollection => {}
+            // An honest signer sends its nonce only after every join, ours included.
+            Phase::Announced => return Err(self.out_of_phase(Kind::NonceShare)),
+            // Past round 1 every nonce is held, except after adopting a final signature.
+            _ => return Ok(()),
+        }
+        // Validate the points now, so a bad nonce is blamed on its sender.
+        self.ctx
+            .nonce_agg(&[nonce])
+            .map_err(|_| Error::InvalidContribution(Kind::NonceShare))?;
+        if let Some(joined) = self.joined.get_mut(j) {
+            *joined = true;
+        }
+        if let Some(slot) = self.nonces.get_mut(j) {
+            *slot = Some(nonce);
+        }
+        self.advance(core, now, rng)
+    }
+
+    /// A `PartialSigShare` of the current attempt from signer `j`.
+    pub(crate) fn on_psig(
+        &mut self,
+        core: &mut Core,
+        j: usize,
+        bytes: [u8; 32],
+        now: u64,
+        rng: &mut dyn RngCore,
+    ) -> Result<(), Error> {
+        let psig = PartialSignature::from_bytes(&bytes)?;
+        match self.psigs.get(j).copied().flatten() {
+            Some(held) if held == psig => return Ok(()),
+            Some(_) => return Err(Error::Equivocation(Kind::PartialSigShare)),
+            None => {}
+        }
+        match self.phase {
+            Phase::PartialSigCollection | Phase::Aggregation => {}
+            // We have sent our nonce but miss another: the sender may be ahead of us.
+            Phase::NonceCollection => return Err(Error::Premature(Kind::PartialSigShare)),
+            // Nobody can sign before our nonce exists: impossible for an honest signer.
+            Phase::Announced | Phase::Joining => {
+                return Err(self.out_of_phase(Kind::PartialSigShare))
+            }
+            _ => return Ok(()),
+        }
+        let (Some(agg), Some(Some(nonce)), Some(key)) = (
+            self.aggnonce,
+            self.nonces.get(j).copied(),
+            self.keys.get(j).copied(),
+        ) else {
+            return Err(self.out_of_phase(Kind::PartialSigShare));
+        };
+        self.ctx
+            .partial_verify(&psig, &nonce, &key, &agg, &self.ann.message)
+            .map_err(|_| Error::InvalidContribution(Kind::PartialSigShare))?;
+        if let Some(slot) = self.psigs.get_mut(j) {
+            *slot = Some(psig);
+        }
+        self.advance(core, now, rng)
+    }
+
+    /// A `SignatureNotice` from signer `j` (any attempt: it is self-authenticating).
+    pub(crate) fn on_notice(
+        &mut self,
+        core: &mut Core,
+        j: usize,
+        bytes: [u8; 64],
+        now: u64,
+        rng: &mut dyn RngCore,
+    ) -> Result<(), Error> {
+        let sig = Signature::from_bytes(&bytes)?;
+        if self.signature != Some(sig) && !self.ctx.verify(&self.ann.message, &sig) {
+            return Err(Error::InvalidContribution(Kind::SignatureNotice));
+        }
+        if let Some(n) = self.notices.get_mut(j) {
+            *n = true;
+        }
+        if self.signature.is_none() && !matches!(self.phase, Phase::Aborted | Phase::Failed) {
+            self.adopt_signature(core, sig, false, now);
+        }
+        self.advance(core, now, rng)
+    }
+
+    fn out_of_phase(&self, kind: Kind) -> Error {
+        Error::OutOfPhase {
+            kind,
+            phase: self.phase,
+        }
+    }
+}

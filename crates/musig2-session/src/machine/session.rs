@@ -1,0 +1,187 @@
+//! One session's state: parameters, collected contributions, coordinator position, timers.
+
+use musig2_crypto::hash::tagged_hash;
+use musig2_crypto::SecNonce;
+
+use super::Phase;
+use crate::crypto::{
+    AggNonce, PartialSignature, PubNonce, PublicKey, Signature, SigningContext, Tweak,
+};
+use crate::election::failover_order;
+use crate::error::Error;
+use crate::wire::{Announcement, KeyBytes, Message, TweakSpec};
+
+use super::core::{scheme_of, Core};
+use crate::wire::SchemeId;
+
+/// Domain-separation tag of session IDs.
+pub const SESSION_TAG: &str = "musig2-p2p/v1/session";
+
+/// The session ID of an announcement (protocol.md §4).
+pub fn session_id(scheme: SchemeId, ann: &Announcement) -> [u8; 32] {
+    let mut w = crate::wire::codec_writer();
+    ann.encode_into(&mut w, !ann.election.depends_on_announced_order());
+    tagged_hash(SESSION_TAG, &[&[scheme as u8], &w.buf])
+}
+
+pub(crate) struct Session {
+    pub(crate) id: [u8; 32],
+    pub(crate) ann: Announcement,
+    /// The signed announcement envelope (for re-publication).
+    pub(crate) ann_bytes: Vec<u8>,
+    pub(crate) keys: Vec<PublicKey>,
+    pub(crate) me: usize,
+    pub(crate) ctx: SigningContext,
+    /// Failover order as indices into `keys`.
+    pub(crate) order: Vec<usize>,
+    /// Position in `order` of the current coordinator.
+    pub(crate) coord: usize,
+    pub(crate) phase: Phase,
+    pub(crate) attempt: u32,
+    /// Restarted without state: waiting for a peer message to pick the next attempt.
+    pub(crate) resumed: bool,
+    pub(crate) joined: Vec<bool>,
+    pub(crate) secnonce: Option<SecNonce>,
+    pub(crate) nonces: Vec<Option<PubNonce>>,
+    pub(crate) aggnonce: Option<AggNonce>,
+    pub(crate) psigs: Vec<Option<PartialSignature>>,
+    pub(crate) signature: Option<Signature>,
+    pub(crate) notices: Vec<bool>,
+    pub(crate) last_heard: Vec<u64>,
+    pub(crate) last_reply: Vec<u64>,
+    /// Start of the current coordinator's delivery deadline.
+    pub(crate) agg_anchor: u64,
+    pub(crate) next_retransmit: u64,
+    pub(crate) next_heartbeat: u64,
+}
+
+impl Session {
+    /// Builds the state for an announcement that names `core.me`.
+    pub(crate) fn new(
+        core: &Core,
+        scheme: SchemeId,
+        ann: Announcement,
+        ann_bytes: Vec<u8>,
+        now: u64,
+    ) -> Result<Self, Error> {
+        let id = session_id(scheme, &ann);
+        let keys = ann
+            .signers
+            .iter()
+            .map(|k| PublicKey::from_bytes(k).map_err(|_| Error::InvalidKey))
+            .collect::<Result<Vec<_>, _>>()?;
+        let me = ann
+            .signers
+            .iter()
+            .position(|k| *k == core.me)
+            .ok_or(Error::NotOurSession)?;
+        let tweak = match ann.tweak {
+            TweakSpec::None => Tweak::None,
+            TweakSpec::Taproot { merkle_root } => Tweak::Taproot { merkle_root },
+        };
+        let ctx = SigningContext::new(scheme_of(scheme), &keys, tweak)?;
+        let order = failover_order(ann.election, &id, &ann.signers)
+            .iter()
+            .filter_map(|k| ann.signers.iter().position(|s| s == k))
+            .collect();
+        let n = keys.len();
+        Ok(Self {
+            id,
+            ann,
+            ann_bytes,
+            keys,
+            me,
+            ctx,
+            order,
+            coord: 0,
+            phase: Phase::Announced,
+            attempt: 0,
+            resumed: false,
+            joined: vec![false; n],
+            secnonce: None,
+            nonces: vec![None; n],
+            aggnonce: None,
+            psigs: vec![None; n],
+            signature: None,
+            notices: vec![false; n],
+            last_heard: vec![now; n],
+            last_reply: vec![0; n],
+            agg_anchor: now,
+            next_retransmit: now,
+            next_heartbeat: now,
+        })
+    }
+
+    pub(crate) fn n(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub(crate) fn key(&self, i: usize) -> KeyBytes {
+        self.ann.signers.get(i).copied().unwrap_or([0; 33])
+    }
+
+    pub(crate) fn index_of(&self, key: &KeyBytes) -> Option<usize> {
+        self.ann.signers.iter().position(|k| k == key)
+    }
+
+    /// Every signer but us.
+    pub(crate) fn others(&self) -> Vec<KeyBytes> {
+        (0..self.n())
+            .filter(|&i| i != self.me)
+            .map(|i| self.key(i))
+            .collect()
+    }
+
+    /// The current coordinator's index, `None` once all have failed.
+    pub(crate) fn coordinator(&self) -> Option<usize> {
+        self.order.get(self.coord).copied()
+    }
+
+    /// Whether signer `j` still owes us the contribution of our current phase.
+    pub(crate) fn lacks(&self, j: usize) -> bool {
+        let has = match self.phase {
+            Phase::Joining => self.joined.get(j).copied(),
+            Phase::NonceCollection => self.nonces.get(j).map(Option::is_some),
+            Phase::PartialSigCollection => self.psigs.get(j).map(Option::is_some),
+            Phase::BroadcastConfirmation => self.notices.get(j).copied(),
+            _ => Some(true),
+        };
+        j != self.me && has == Some(false)
+    }
+
+    /// Our contributions to the current attempt, in protocol order.
+    pub(crate) fn contributions(&self) -> Vec<Message> {
+        let mut out = Vec::new();
+        if let Some(sig) = &self.signature {
+            out.push(Message::SignatureNotice(sig.to_bytes()));
+            return out;
+        }
+        if self.joined.get(self.me) == Some(&true) {
+            out.push(Message::Join);
+        }
+        if let Some(Some(n)) = self.nonces.get(self.me) {
+            out.push(Message::NonceShare(n.to_bytes()));
+        }
+        if let Some(Some(p)) = self.psigs.get(self.me) {
+            out.push(Message::PartialSigShare(p.to_bytes()));
+        }
+        out
+    }
+
+    /// Sends our contributions to signer `j`, at most once per retransmit interval.
+    pub(crate) fn reply_to(&mut self, core: &mut Core, j: usize, now: u64) {
+        let Some(last) = self.last_reply.get_mut(j) else {
+            return;
+        };
+        if j == self.me
+            || now < last.saturating_add(core.config.retransmit_interval_ms) && *last != 0
+        {
+            return;
+        }
+        *last = now;
+        let key = [self.key(j)];
+        for m in self.contributions() {
+            core.send_to(&key, self.id, self.attempt, &m, now);
+        }
+    }
+}

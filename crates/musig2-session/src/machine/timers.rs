@@ -1,0 +1,137 @@
+//! Time-driven behaviour: retransmission, heartbeats, coordinator failover, expiry.
+
+use super::io::Event;
+use super::session::Session;
+use super::{Machine, Phase};
+use crate::wire::Message;
+
+impl Session {
+    /// The earliest instant at which [`Session::on_timeout`] has something to do.
+    fn deadline(&self, liveness: u64, coordinator_deadline: u64) -> u64 {
+        let mut t = self.ann.expires_at;
+        if self.phase.is_terminal() {
+            return t;
+        }
+        if self.phase != Phase::Announced && !self.resumed {
+            t = t.min(self.next_retransmit).min(self.next_heartbeat);
+        }
+        if self.phase == Phase::Aggregation {
+            if let Some(c) = self.coordinator().filter(|&c| c != self.me) {
+                let heard = self.last_heard.get(c).copied().unwrap_or(0);
+                t = t
+                    .min(self.agg_anchor.saturating_add(coordinator_deadline))
+                    .min(heard.saturating_add(liveness));
+            }
+        }
+        t
+    }
+
+    fn on_timeout(&mut self, core: &mut super::core::Core, now: u64) {
+        let cfg = core.config.clone();
+        if self.phase.is_terminal() {
+            return;
+        }
+        if now >= self.ann.expires_at {
+            self.fail(core, "session expired");
+            return;
+        }
+        if self.phase == Phase::Announced {
+            return;
+        }
+        self.failover(core, now, &cfg);
+        if now >= self.next_retransmit {
+            self.next_retransmit = now.saturating_add(cfg.retransmit_interval_ms);
+            let contributions = self.contributions();
+            let lagging: Vec<_> = (0..self.n())
+                .filter(|&j| self.lacks(j))
+                .map(|j| self.key(j))
+                .collect();
+            for m in &contributions {
+                core.send_to(&lagging, self.id, self.attempt, m, now);
+            }
+        }
+        if now >= self.next_heartbeat && !self.phase.is_terminal() {
+            self.next_heartbeat = now.saturating_add(cfg.heartbeat_interval_ms);
+            let others = self.others();
+            let hb = Message::Heartbeat {
+                phase: self.phase as u8,
+            };
+            core.send_to(&others, self.id, self.attempt, &hb, now);
+        }
+    }
+
+    /// Moves to the next coordinator while the current one is silent or late (up to N − 1
+    /// times); becomes coordinator and aggregates when it is our turn.
+    fn failover(&mut self, core: &mut super::core::Core, now: u64, cfg: &crate::Config) {
+        while self.phase == Phase::Aggregation {
+            let Some(c) = self.coordinator() else { return };
+            if c == self.me {
+                return;
+            }
+            let heard = self.last_heard.get(c).copied().unwrap_or(0);
+            let late = now >= self.agg_anchor.saturating_add(cfg.coordinator_deadline_ms);
+            let silent = now >= heard.saturating_add(cfg.liveness_timeout_ms);
+            if !late && !silent {
+                return;
+            }
+            self.coord = self.coord.saturating_add(1);
+            self.agg_anchor = now;
+            let Some(next) = self.coordinator() else {
+                self.fail(core, "every coordinator failed");
+                return;
+            };
+            core.event(Event::Failover {
+                session_id: self.id,
+                failed: self.key(c),
+                coordinator: self.key(next),
+                failures: self.coord,
+            });
+            if next == self.me {
+                if self.aggregate_as_coordinator(core, now).is_err() {
+                    self.fail(core, "aggregation failed");
+                }
+                return;
+            }
+        }
+    }
+}
+
+impl Machine {
+    /// Processes every timer due at `now`.
+    pub fn handle_timeout(&mut self, now: u64) {
+        let core = &mut self.core;
+        for s in self.sessions.values_mut() {
+            s.on_timeout(core, now);
+        }
+        let skew = core.config.max_clock_skew_ms;
+        let expired: Vec<[u8; 32]> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.ann.expires_at.saturating_add(skew) < now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            self.sessions.remove(&id);
+            self.replay.forget_session(&id);
+        }
+    }
+
+    /// When [`Machine::handle_timeout`] should next be called, if ever.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        let (l, d) = (
+            self.core.config.liveness_timeout_ms,
+            self.core.config.coordinator_deadline_ms,
+        );
+        let skew = self.core.config.max_clock_skew_ms;
+        self.sessions
+            .values()
+            .map(|s| {
+                if s.phase.is_terminal() {
+                    s.ann.expires_at.saturating_add(skew).saturating_add(1)
+                } else {
+                    s.deadline(l, d)
+                }
+            })
+            .min()
+    }
+}
