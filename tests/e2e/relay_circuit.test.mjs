@@ -4,8 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ROOT } from './lib/paths.mjs';
-import { startRelay } from './lib/relay.mjs';
-import { serveStatic } from './lib/server.mjs';
+import { startRelay } from '../../scripts/lib/relay.mjs';
+import { serveStatic } from '../../scripts/lib/static-server.mjs';
 import { launchChromium, openPage } from './lib/browser.mjs';
 
 // Inside the test network namespace (scripts/with-netns.sh) the relay also has a non-loopback

@@ -3,17 +3,23 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RELAY_BIN } from './paths.mjs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const TARGET_DIR = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
+/** The relay binary: $MUSIG2_RELAY_BIN, or the debug build in the cargo target folder. */
+export const RELAY_BIN = process.env.MUSIG2_RELAY_BIN || path.join(TARGET_DIR, 'debug', 'musig2-relay');
 
 /**
- * Starts a relay listening on free ports of `host` (ws, tcp and webrtc-direct).
+ * Starts a relay listening on `host` (tcp, ws and webrtc-direct; port 0 = a free port).
  * Resolves to { peerId, addrs, ws, webrtc, stop() } once every listener is up.
  */
-export async function startRelay({ host = '127.0.0.1', dataDir, extraArgs = [], timeoutMs = 20000 } = {}) {
+export async function startRelay({ host = '127.0.0.1', ports = [0, 0, 0], dataDir, extraArgs = [], timeoutMs = 20000, bin = RELAY_BIN } = {}) {
   const ownDir = !dataDir;
   const dir = dataDir || mkdtempSync(path.join(tmpdir(), 'musig2-relay-'));
-  const listen = [`/ip4/${host}/tcp/0`, `/ip4/${host}/tcp/0/ws`, `/ip4/${host}/udp/0/webrtc-direct`];
-  const child = spawn(RELAY_BIN, ['--data-dir', dir, '--listen', listen.join(','), ...extraArgs], {
+  const [tcp, ws, rtc] = ports;
+  const listen = [`/ip4/${host}/tcp/${tcp}`, `/ip4/${host}/tcp/${ws}/ws`, `/ip4/${host}/udp/${rtc}/webrtc-direct`];
+  const child = spawn(bin, ['--data-dir', dir, '--listen', listen.join(','), ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RELAY_LOG || 'warn' },
   });

@@ -1,0 +1,63 @@
+//! wasm tests that run in headless Chromium: the JS facade and the browser transports.
+#![cfg(target_arch = "wasm32")]
+
+use musig2_p2p::MuSigClient;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn config(relays: &[&str]) -> JsValue {
+    let obj = js_sys::Object::new();
+    let arr = js_sys::Array::new();
+    for r in relays {
+        arr.push(&JsValue::from_str(r));
+    }
+    js_sys::Reflect::set(&obj, &"relays".into(), &arr).unwrap();
+    obj.into()
+}
+
+fn code_of(err: &JsValue) -> String {
+    js_sys::Reflect::get(err, &"code".into()).unwrap().as_string().unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+fn chromium_offers_webrtc() {
+    assert!(musig2_net::capabilities::webrtc_available());
+}
+
+#[wasm_bindgen_test]
+fn constructor_rejects_bad_configs_with_codes() {
+    for bad in [
+        config(&[]),
+        config(&["not a multiaddr"]),
+        config(&["/ip4/127.0.0.1/tcp/1/ws"]),
+        JsValue::from_str("relays"),
+    ] {
+        let err = MuSigClient::new(bad).err().expect("config must be rejected");
+        assert_eq!(code_of(&err), "INVALID_ARGUMENT");
+        assert!(err.is_instance_of::<js_sys::Error>());
+    }
+}
+
+#[wasm_bindgen_test]
+fn on_rejects_unknown_events_and_unsubscribes() {
+    let relay = "/ip4/127.0.0.1/tcp/1/ws/p2p/12D3KooWE2sEZp5M24f2zSU4Fb17tVDG5gCYjnUjBDLuHMJFCdjY";
+    let client = MuSigClient::new(config(&[relay])).unwrap();
+    assert!(client.peer_id().starts_with("12D3KooW"));
+    let cb = js_sys::Function::new_no_args("");
+    let err = client.on("noSuchEvent", cb.clone()).err().unwrap();
+    assert_eq!(code_of(&err), "INVALID_ARGUMENT");
+    let unsubscribe: js_sys::Function = client.on("direct", cb).unwrap().into();
+    unsubscribe.call0(&JsValue::NULL).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn send_before_start_is_not_started() {
+    let relay = "/ip4/127.0.0.1/tcp/1/ws/p2p/12D3KooWE2sEZp5M24f2zSU4Fb17tVDG5gCYjnUjBDLuHMJFCdjY";
+    let client = MuSigClient::new(config(&[relay])).unwrap();
+    let err = wasm_bindgen_futures::JsFuture::from(client.send_direct(relay, b"x"))
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&err), "NOT_STARTED");
+}
