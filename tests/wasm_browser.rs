@@ -18,7 +18,10 @@ fn config(relays: &[&str]) -> JsValue {
 }
 
 fn code_of(err: &JsValue) -> String {
-    js_sys::Reflect::get(err, &"code".into()).unwrap().as_string().unwrap_or_default()
+    js_sys::Reflect::get(err, &"code".into())
+        .unwrap()
+        .as_string()
+        .unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
@@ -34,7 +37,9 @@ fn constructor_rejects_bad_configs_with_codes() {
         config(&["/ip4/127.0.0.1/tcp/1/ws"]),
         JsValue::from_str("relays"),
     ] {
-        let err = MuSigClient::new(bad).err().expect("config must be rejected");
+        let err = MuSigClient::new(bad)
+            .err()
+            .expect("config must be rejected");
         assert_eq!(code_of(&err), "INVALID_ARGUMENT");
         assert!(err.is_instance_of::<js_sys::Error>());
     }

@@ -23,5 +23,9 @@ fn bip340_signs_and_verifies_in_wasm() {
     let sig = musig2_crypto::bip340::sign(&sk, msg, &[0u8; 32]).unwrap();
     let pk = musig2_crypto::bip340::xonly_public_key(&sk).unwrap();
     assert!(musig2_crypto::bip340::verify(&pk, msg, &sig));
-    assert!(!musig2_crypto::bip340::verify(&pk, b"another message", &sig));
+    assert!(!musig2_crypto::bip340::verify(
+        &pk,
+        b"another message",
+        &sig
+    ));
 }

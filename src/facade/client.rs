@@ -82,7 +82,10 @@ impl MuSigClient {
             {
                 let mut s = state.borrow_mut();
                 if s.handle.is_some() || s.starting {
-                    return Err(js_error(ErrorCode::AlreadyStarted, "start() was already called"));
+                    return Err(js_error(
+                        ErrorCode::AlreadyStarted,
+                        "start() was already called",
+                    ));
                 }
                 s.starting = true;
             }
@@ -105,7 +108,10 @@ impl MuSigClient {
             let pump_state = state.clone();
             spawn_local(async move {
                 while let Some(event) = node_events.next().await {
-                    if let NodeEvent::RelayReserved { circuit_address, .. } = &event {
+                    if let NodeEvent::RelayReserved {
+                        circuit_address, ..
+                    } = &event
+                    {
                         let mut s = pump_state.borrow_mut();
                         let addr = circuit_address.to_string();
                         if !s.circuit_addresses.contains(&addr) {

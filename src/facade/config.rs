@@ -37,17 +37,26 @@ impl ClientConfig {
         let config: ClientConfig = serde_wasm_bindgen::from_value(value)
             .map_err(|e| js_error(ErrorCode::InvalidArgument, format!("invalid config: {e}")))?;
         if config.relays.is_empty() {
-            return Err(js_error(ErrorCode::InvalidArgument, "config.relays must not be empty"));
+            return Err(js_error(
+                ErrorCode::InvalidArgument,
+                "config.relays must not be empty",
+            ));
         }
         let mut relays = Vec::with_capacity(config.relays.len());
         for r in &config.relays {
             let addr: musig2_net::libp2p::Multiaddr = r.parse().map_err(|e| {
-                js_error(ErrorCode::InvalidArgument, format!("invalid relay address {r}: {e}"))
+                js_error(
+                    ErrorCode::InvalidArgument,
+                    format!("invalid relay address {r}: {e}"),
+                )
             })?;
             musig2_net::node::peer_id_of(&addr).map_err(super::errors::net_error)?;
             relays.push(addr);
         }
-        let node = musig2_net::NodeConfig { relays, listen: Vec::new() };
+        let node = musig2_net::NodeConfig {
+            relays,
+            listen: Vec::new(),
+        };
         Ok((config, node))
     }
 }

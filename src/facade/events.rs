@@ -104,10 +104,14 @@ pub fn to_js(event: &NodeEvent) -> (&'static str, JsValue) {
         NodeEvent::Listening { address } => {
             ("listening", object("listening", &[("address", s(address))]))
         }
-        NodeEvent::RelayConnected { relay } => {
-            ("relayConnected", object("relayConnected", &[("relay", s(relay))]))
-        }
-        NodeEvent::RelayReserved { relay, circuit_address } => (
+        NodeEvent::RelayConnected { relay } => (
+            "relayConnected",
+            object("relayConnected", &[("relay", s(relay))]),
+        ),
+        NodeEvent::RelayReserved {
+            relay,
+            circuit_address,
+        } => (
             "relayReserved",
             object(
                 "relayReserved",
@@ -116,19 +120,27 @@ pub fn to_js(event: &NodeEvent) -> (&'static str, JsValue) {
         ),
         NodeEvent::RelayUnreachable { address, reason } => (
             "relayUnreachable",
-            object("relayUnreachable", &[("address", s(address)), ("reason", s(reason))]),
+            object(
+                "relayUnreachable",
+                &[("address", s(address)), ("reason", s(reason))],
+            ),
         ),
-        NodeEvent::PeerConnected { peer } => {
-            ("peerConnected", object("peerConnected", &[("peer", s(peer))]))
-        }
-        NodeEvent::PeerDisconnected { peer } => {
-            ("peerDisconnected", object("peerDisconnected", &[("peer", s(peer))]))
-        }
+        NodeEvent::PeerConnected { peer } => (
+            "peerConnected",
+            object("peerConnected", &[("peer", s(peer))]),
+        ),
+        NodeEvent::PeerDisconnected { peer } => (
+            "peerDisconnected",
+            object("peerDisconnected", &[("peer", s(peer))]),
+        ),
         NodeEvent::DirectMessage { from, data } => (
             "direct",
             object(
                 "direct",
-                &[("from", s(from)), ("data", js_sys::Uint8Array::from(data.as_slice()).into())],
+                &[
+                    ("from", s(from)),
+                    ("data", js_sys::Uint8Array::from(data.as_slice()).into()),
+                ],
             ),
         ),
     }

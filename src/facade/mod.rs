@@ -7,4 +7,3 @@ mod events;
 mod timer;
 
 pub use client::MuSigClient;
-

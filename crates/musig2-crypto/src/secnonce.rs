@@ -125,14 +125,23 @@ mod tests {
     fn rejects_zero_and_overflowing_scalars() {
         let mut bytes = [0u8; SECNONCE_LEN];
         bytes[31] = 1;
-        assert_eq!(SecNonce::dangerous_from_bytes(&bytes).err(), Some(Error::SecNonceOutOfRange));
+        assert_eq!(
+            SecNonce::dangerous_from_bytes(&bytes).err(),
+            Some(Error::SecNonceOutOfRange)
+        );
         bytes[63] = 1;
         assert!(SecNonce::dangerous_from_bytes(&bytes).is_ok());
         bytes[..32].fill(0xff);
-        assert_eq!(SecNonce::dangerous_from_bytes(&bytes).err(), Some(Error::SecNonceOutOfRange));
+        assert_eq!(
+            SecNonce::dangerous_from_bytes(&bytes).err(),
+            Some(Error::SecNonceOutOfRange)
+        );
         assert_eq!(
             SecNonce::dangerous_from_bytes(&bytes[..96]).err(),
-            Some(Error::WrongLength { expected: 97, got: 96 })
+            Some(Error::WrongLength {
+                expected: 97,
+                got: 96
+            })
         );
     }
 }

@@ -65,7 +65,10 @@ impl PeerBehaviour {
 
 /// Identify with our network's protocol version.
 pub fn identify_behaviour(public: PublicKey) -> identify::Behaviour {
-    identify::Behaviour::new(identify::Config::new(IDENTIFY_PROTOCOL_VERSION.to_string(), public))
+    identify::Behaviour::new(identify::Config::new(
+        IDENTIFY_PROTOCOL_VERSION.to_string(),
+        public,
+    ))
 }
 
 /// Kademlia on our own protocol name with an in-memory record store.
@@ -90,8 +93,11 @@ pub fn gossipsub_behaviour(keypair: &Keypair) -> Result<gossipsub::Behaviour, cr
         .max_transmit_size(16 * 1024)
         .build()
         .map_err(|e| crate::NetError::Config(e.to_string()))?;
-    gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Signed(keypair.clone()), config)
-        .map_err(|e| crate::NetError::Config(e.to_string()))
+    gossipsub::Behaviour::new(
+        gossipsub::MessageAuthenticity::Signed(keypair.clone()),
+        config,
+    )
+    .map_err(|e| crate::NetError::Config(e.to_string()))
 }
 
 /// The direct request-response behaviour with bounded sizes and a request timeout.

@@ -6,9 +6,12 @@
 #[cfg(target_arch = "wasm32")]
 pub fn webrtc_available() -> bool {
     let global = js_sys::global();
-    js_sys::Reflect::get(&global, &wasm_bindgen::JsValue::from_str("RTCPeerConnection"))
-        .map(|v| v.is_function())
-        .unwrap_or(false)
+    js_sys::Reflect::get(
+        &global,
+        &wasm_bindgen::JsValue::from_str("RTCPeerConnection"),
+    )
+    .map(|v| v.is_function())
+    .unwrap_or(false)
 }
 
 /// Native peers do not dial WebRTC-direct.

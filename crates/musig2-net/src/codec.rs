@@ -18,7 +18,10 @@ pub struct DirectCodec {
 
 impl Default for DirectCodec {
     fn default() -> Self {
-        Self { max_request: MAX_DIRECT_REQUEST_BYTES, max_response: MAX_DIRECT_RESPONSE_BYTES }
+        Self {
+            max_request: MAX_DIRECT_REQUEST_BYTES,
+            max_response: MAX_DIRECT_RESPONSE_BYTES,
+        }
     }
 }
 
@@ -48,7 +51,8 @@ async fn write_frame<T: AsyncWrite + Unpin + Send>(
             format!("frame of {} bytes exceeds the limit of {max}", data.len()),
         ));
     }
-    let len = u32::try_from(data.len()).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let len =
+        u32::try_from(data.len()).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
     io.write_all(&len.to_be_bytes()).await?;
     io.write_all(data).await?;
     io.close().await
@@ -112,7 +116,10 @@ mod tests {
         block_on(codec.write_request(&proto, &mut out, b"hello".to_vec())).unwrap();
         assert_eq!(out.get_ref().as_slice(), b"\0\0\0\x05hello");
         let mut input = Cursor::new(out.into_inner());
-        assert_eq!(block_on(codec.read_request(&proto, &mut input)).unwrap(), b"hello");
+        assert_eq!(
+            block_on(codec.read_request(&proto, &mut input)).unwrap(),
+            b"hello"
+        );
     }
 
     #[test]

@@ -108,12 +108,18 @@ impl NodeHandle {
         let (reply, rx) = oneshot::channel();
         self.commands
             .clone()
-            .send(Command::SendDirect { target, data, reply })
+            .send(Command::SendDirect {
+                target,
+                data,
+                reply,
+            })
             .await
             .map_err(|_| NetError::Stopped)?;
         let receipt = rx.await.map_err(|_| NetError::Stopped)??;
         if receipt != expected {
-            return Err(NetError::Delivery("receipt does not match the bytes sent".into()));
+            return Err(NetError::Delivery(
+                "receipt does not match the bytes sent".into(),
+            ));
         }
         Ok(())
     }
@@ -141,7 +147,9 @@ pub struct Node {
 pub fn peer_id_of(addr: &Multiaddr) -> Result<PeerId, NetError> {
     match addr.iter().last() {
         Some(Protocol::P2p(peer)) => Ok(peer),
-        _ => Err(NetError::Address(format!("{addr} does not end in /p2p/<peer id>"))),
+        _ => Err(NetError::Address(format!(
+            "{addr} does not end in /p2p/<peer id>"
+        ))),
     }
 }
 
@@ -162,7 +170,9 @@ impl Node {
         let peer_id = keypair.public().to_peer_id();
         let mut swarm = crate::transport::build_peer_swarm(keypair).await?;
         for addr in config.listen {
-            swarm.listen_on(addr.clone()).map_err(|e| NetError::Dial(format!("{addr}: {e}")))?;
+            swarm
+                .listen_on(addr.clone())
+                .map_err(|e| NetError::Dial(format!("{addr}: {e}")))?;
         }
         let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
         let (ev_tx, ev_rx) = mpsc::channel(EVENT_QUEUE);
@@ -174,7 +184,14 @@ impl Node {
             reserving: HashSet::new(),
             pending: HashMap::new(),
         };
-        Ok((node, NodeHandle { peer_id, commands: cmd_tx }, ev_rx))
+        Ok((
+            node,
+            NodeHandle {
+                peer_id,
+                commands: cmd_tx,
+            },
+            ev_rx,
+        ))
     }
 
     /// Runs the node until [`NodeHandle::shutdown`] or until every handle is dropped.
@@ -182,7 +199,10 @@ impl Node {
         let relay_addrs: Vec<Multiaddr> = self.relays.values().cloned().collect();
         for addr in relay_addrs {
             if let Err(e) = self.swarm.dial(addr.clone()) {
-                self.emit(NodeEvent::RelayUnreachable { address: addr, reason: e.to_string() });
+                self.emit(NodeEvent::RelayUnreachable {
+                    address: addr,
+                    reason: e.to_string(),
+                });
             }
         }
         loop {
@@ -220,11 +240,11 @@ impl Node {
                 return;
             }
         };
-        let id = self.swarm.behaviour_mut().direct.send_request_with_addresses(
-            &peer,
-            data,
-            vec![target],
-        );
+        let id = self
+            .swarm
+            .behaviour_mut()
+            .direct
+            .send_request_with_addresses(&peer, data, vec![target]);
         self.pending.insert(id, reply);
     }
 
@@ -236,7 +256,11 @@ impl Node {
                     self.emit(NodeEvent::Listening { address });
                 }
             }
-            SwarmEvent::ConnectionEstablished { peer_id, num_established, .. } => {
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                num_established,
+                ..
+            } => {
                 if let Some(addr) = self.relays.get(&peer_id).cloned() {
                     self.emit(NodeEvent::RelayConnected { relay: peer_id });
                     // Listen only once the relay connection is up: a reservation requested
@@ -255,15 +279,26 @@ impl Node {
                     self.emit(NodeEvent::PeerConnected { peer: peer_id });
                 }
             }
-            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
                 self.reserving.remove(&peer_id);
                 if !self.relays.contains_key(&peer_id) {
                     self.emit(NodeEvent::PeerDisconnected { peer: peer_id });
                 }
             }
-            SwarmEvent::OutgoingConnectionError { peer_id: Some(peer), error, .. } => {
+            SwarmEvent::OutgoingConnectionError {
+                peer_id: Some(peer),
+                error,
+                ..
+            } => {
                 if let Some(addr) = self.relays.get(&peer).cloned() {
-                    self.emit(NodeEvent::RelayUnreachable { address: addr, reason: error.to_string() });
+                    self.emit(NodeEvent::RelayUnreachable {
+                        address: addr,
+                        reason: error.to_string(),
+                    });
                 }
             }
             SwarmEvent::Behaviour(PeerBehaviourEvent::RelayClient(
@@ -273,7 +308,10 @@ impl Node {
                     let circuit_address = addr
                         .with(Protocol::P2pCircuit)
                         .with(Protocol::P2p(*self.swarm.local_peer_id()));
-                    self.emit(NodeEvent::RelayReserved { relay: relay_peer_id, circuit_address });
+                    self.emit(NodeEvent::RelayReserved {
+                        relay: relay_peer_id,
+                        circuit_address,
+                    });
                 }
             }
             SwarmEvent::Behaviour(PeerBehaviourEvent::Direct(event)) => self.on_direct(event),
@@ -284,15 +322,31 @@ impl Node {
     fn on_direct(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
-                request_response::Message::Request { request, channel, .. } => {
+                request_response::Message::Request {
+                    request, channel, ..
+                } => {
                     let receipt = Sha256::digest(&request).to_vec();
                     // Acknowledge only what we could hand over: with a full queue the sender
                     // sees a failure and may retry, instead of a receipt for a lost message.
-                    if self.events.try_send(NodeEvent::DirectMessage { from: peer, data: request }).is_ok() {
-                        let _ = self.swarm.behaviour_mut().direct.send_response(channel, receipt);
+                    if self
+                        .events
+                        .try_send(NodeEvent::DirectMessage {
+                            from: peer,
+                            data: request,
+                        })
+                        .is_ok()
+                    {
+                        let _ = self
+                            .swarm
+                            .behaviour_mut()
+                            .direct
+                            .send_response(channel, receipt);
                     }
                 }
-                request_response::Message::Response { request_id, response } => {
+                request_response::Message::Response {
+                    request_id,
+                    response,
+                } => {
                     if let Some(reply) = self.pending.remove(&request_id) {
                         let result = <[u8; 32]>::try_from(response.as_slice())
                             .map_err(|_| NetError::Delivery("malformed receipt".into()));
@@ -300,7 +354,9 @@ impl Node {
                     }
                 }
             },
-            request_response::Event::OutboundFailure { request_id, error, .. } => {
+            request_response::Event::OutboundFailure {
+                request_id, error, ..
+            } => {
                 if let Some(reply) = self.pending.remove(&request_id) {
                     let _ = reply.send(Err(NetError::Delivery(error.to_string())));
                 }

@@ -43,7 +43,10 @@ pub async fn build_peer_swarm(keypair: Keypair) -> Result<Swarm<PeerBehaviour>, 
             let rtc = webrtc_websys::Transport::new(webrtc_websys::Config::new(key))
                 .map(|(peer, conn), _| (peer, StreamMuxerBox::new(conn)))
                 .boxed();
-            Ok(ws.or_transport(rtc).map(|either, _| either.into_inner()).boxed())
+            Ok(ws
+                .or_transport(rtc)
+                .map(|either, _| either.into_inner())
+                .boxed())
         })
         .map_err(|e| NetError::Transport(e.to_string()))?
         .with_relay_client(noise::Config::new, yamux::Config::default)
@@ -67,7 +70,11 @@ pub async fn build_peer_swarm(keypair: Keypair) -> Result<Swarm<PeerBehaviour>, 
 
     let swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
         .with_tokio()
-        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
         .map_err(|e| NetError::Transport(e.to_string()))?
         .with_websocket(noise::Config::new, yamux::Config::default)
         .await

@@ -49,10 +49,19 @@ pub fn relay_config(cli: &Cli) -> relay::Config {
         circuit_src_rate_limiters: Vec::new(),
     };
     config = config
-        .reservation_rate_per_peer(NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN), Duration::from_secs(60))
+        .reservation_rate_per_peer(
+            NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN),
+            Duration::from_secs(60),
+        )
         .reservation_rate_per_ip(per_ip, Duration::from_secs(60))
-        .circuit_src_per_peer(NonZeroU32::new(600).unwrap_or(NonZeroU32::MIN), Duration::from_secs(60))
-        .circuit_src_per_ip(per_ip.saturating_mul(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN)), Duration::from_secs(60));
+        .circuit_src_per_peer(
+            NonZeroU32::new(600).unwrap_or(NonZeroU32::MIN),
+            Duration::from_secs(60),
+        )
+        .circuit_src_per_ip(
+            per_ip.saturating_mul(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN)),
+            Duration::from_secs(60),
+        );
     config
 }
 

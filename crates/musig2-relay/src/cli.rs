@@ -21,7 +21,11 @@ pub struct Cli {
     pub listen: Vec<Multiaddr>,
 
     /// Extra public address to announce (for a relay behind NAT or a proxy); repeatable.
-    #[arg(long = "announce", env = "MUSIG2_RELAY_ANNOUNCE", value_delimiter = ',')]
+    #[arg(
+        long = "announce",
+        env = "MUSIG2_RELAY_ANNOUNCE",
+        value_delimiter = ','
+    )]
     pub announce: Vec<Multiaddr>,
 
     /// Folder for the persisted identity key and WebRTC certificate (created if missing).
@@ -49,7 +53,11 @@ pub struct Cli {
     pub circuit_bytes: u64,
 
     /// Reservation requests allowed per IP address per minute (loopback tests need many).
-    #[arg(long, env = "MUSIG2_RELAY_RESERVATIONS_PER_IP_PER_MIN", default_value_t = 600)]
+    #[arg(
+        long,
+        env = "MUSIG2_RELAY_RESERVATIONS_PER_IP_PER_MIN",
+        default_value_t = 600
+    )]
     pub reservations_per_ip_per_min: u32,
 
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `musig2_relay=debug`.
@@ -57,7 +65,12 @@ pub struct Cli {
     pub log: String,
 
     /// Log format.
-    #[arg(long, env = "MUSIG2_RELAY_LOG_FORMAT", value_enum, default_value = "text")]
+    #[arg(
+        long,
+        env = "MUSIG2_RELAY_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
     pub log_format: LogFormat,
 }
 
@@ -71,8 +84,12 @@ pub enum LogFormat {
 }
 
 fn default_listen() -> Vec<Multiaddr> {
-    ["/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/tcp/4002/ws", "/ip4/0.0.0.0/udp/4003/webrtc-direct"]
-        .iter()
-        .filter_map(|s| s.parse().ok())
-        .collect()
+    [
+        "/ip4/0.0.0.0/tcp/4001",
+        "/ip4/0.0.0.0/tcp/4002/ws",
+        "/ip4/0.0.0.0/udp/4003/webrtc-direct",
+    ]
+    .iter()
+    .filter_map(|s| s.parse().ok())
+    .collect()
 }

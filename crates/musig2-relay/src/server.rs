@@ -42,7 +42,11 @@ fn build_swarm(cli: &Cli) -> Result<Swarm<RelayBehaviour>, ServerError> {
     let build_err = |e: &dyn std::fmt::Display| ServerError::Build(e.to_string());
     let swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
         .with_tokio()
-        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
         .map_err(|e| build_err(&e))?
         .with_other_transport(|key| -> Result<_, BoxError> {
             let ws = websocket::Config::new(tcp::tokio::Transport::new(
@@ -74,10 +78,12 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
     let mut swarm = build_swarm(&cli)?;
     let peer_id = *swarm.local_peer_id();
     for address in &cli.listen {
-        swarm.listen_on(address.clone()).map_err(|e| ServerError::Listen {
-            address: address.clone(),
-            reason: e.to_string(),
-        })?;
+        swarm
+            .listen_on(address.clone())
+            .map_err(|e| ServerError::Listen {
+                address: address.clone(),
+                reason: e.to_string(),
+            })?;
     }
     for address in &cli.announce {
         swarm.add_external_address(address.clone());

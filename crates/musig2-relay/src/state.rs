@@ -30,7 +30,10 @@ pub enum StateError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {
-    move |source| StateError::Io { path: path.display().to_string(), source }
+    move |source| StateError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StateError> {
@@ -60,10 +63,12 @@ pub fn load_or_create_identity(dir: &Path) -> Result<Keypair, StateError> {
         });
     }
     let keypair = Keypair::generate_ed25519();
-    let bytes = keypair.to_protobuf_encoding().map_err(|e| StateError::Corrupt {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
+    let bytes = keypair
+        .to_protobuf_encoding()
+        .map_err(|e| StateError::Corrupt {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
     write_private(&path, &bytes)?;
     Ok(keypair)
 }
@@ -74,7 +79,10 @@ pub fn load_or_create_identity(dir: &Path) -> Result<Keypair, StateError> {
 /// [`StateError`] when the file cannot be read or written, or is not a valid certificate.
 pub fn load_or_create_certificate(dir: &Path) -> Result<Certificate, StateError> {
     let path = dir.join("webrtc-cert.pem");
-    let corrupt = |reason: String| StateError::Corrupt { path: path.display().to_string(), reason };
+    let corrupt = |reason: String| StateError::Corrupt {
+        path: path.display().to_string(),
+        reason,
+    };
     if path.exists() {
         let pem = fs::read_to_string(&path).map_err(io_err(&path))?;
         return Certificate::from_pem(&pem).map_err(|e| corrupt(e.to_string()));
@@ -99,7 +107,10 @@ mod tests {
         let c2 = load_or_create_certificate(&dir).unwrap();
         assert_eq!(c1.fingerprint(), c2.fingerprint());
         fs::write(dir.join("identity.key"), b"garbage").unwrap();
-        assert!(matches!(load_or_create_identity(&dir), Err(StateError::Corrupt { .. })));
+        assert!(matches!(
+            load_or_create_identity(&dir),
+            Err(StateError::Corrupt { .. })
+        ));
         let _ = fs::remove_dir_all(&dir);
     }
 }
