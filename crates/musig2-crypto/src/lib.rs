@@ -11,6 +11,7 @@ pub(crate) mod curve;
 pub mod error;
 pub mod hash;
 pub mod lotus;
+pub mod scheme;
 pub mod secnonce;
 pub mod taproot;
 

@@ -1,0 +1,311 @@
+//! Key aggregation, nonces, signing and aggregation for a key set, in either scheme.
+
+use super::{AggNonce, PartialSignature, PubNonce, PublicKey, Scheme, SecretKey, Signature};
+use crate::{bip327, bip340, lotus, taproot, Error, SecNonce};
+
+/// How the aggregate key is tweaked before signing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Tweak {
+    /// Sign for the plain aggregate key.
+    #[default]
+    None,
+    /// Sign for the Taproot output key of the aggregate key (BIP-341 for BIP-327, Lotus
+    /// Taproot for Lotus), key-path only or committing to a script-tree root.
+    Taproot {
+        /// The 32-byte script-tree root, if there is a script path.
+        merkle_root: Option<[u8; 32]>,
+    },
+}
+
+#[derive(Clone, Debug)]
+enum KeyCtx {
+    Bip327(bip327::KeyAggContext),
+    Lotus(lotus::KeyAggContext),
+}
+
+/// The signers' keys aggregated under one scheme, with an optional tweak.
+#[derive(Clone, Debug)]
+pub struct SigningContext {
+    inner: KeyCtx,
+}
+
+/// The values of one signing attempt (key set, aggregate nonce and message), computed once
+/// and then used for signing, verifying every partial signature and aggregating.
+pub enum SigningSession {
+    /// A BIP-327 session.
+    Bip327(bip327::SessionContext),
+    /// A Lotus session.
+    Lotus(lotus::SessionContext),
+}
+
+fn lotus_msg(msg: &[u8]) -> Result<&[u8; 32], Error> {
+    msg.try_into().map_err(|_| Error::WrongLength {
+        expected: 32,
+        got: msg.len(),
+    })
+}
+
+impl SigningContext {
+    /// Aggregates `pubkeys` (any order; sorted as the scheme requires) and applies `tweak`.
+    ///
+    /// # Errors
+    /// [`Error::Empty`] for no keys; [`Error::InvalidContribution`] naming the index of an
+    /// invalid key; tweak errors.
+    pub fn new(scheme: Scheme, pubkeys: &[PublicKey], tweak: Tweak) -> Result<Self, Error> {
+        if pubkeys.is_empty() {
+            return Err(Error::Empty);
+        }
+        let raw: Vec<[u8; 33]> = pubkeys.iter().map(PublicKey::to_bytes).collect();
+        let inner = match scheme {
+            Scheme::Bip327 => {
+                let mut ctx = bip327::KeyAggContext::new(&bip327::key_sort(&raw))?;
+                if let Tweak::Taproot { merkle_root } = tweak {
+                    taproot::apply_taproot_tweak(&mut ctx, merkle_root.as_ref())?;
+                }
+                KeyCtx::Bip327(ctx)
+            }
+            Scheme::Lotus => {
+                let mut ctx = lotus::KeyAggContext::new(&raw)?;
+                if let Tweak::Taproot { merkle_root } = tweak {
+                    ctx = ctx.with_taproot(merkle_root.as_ref())?;
+                }
+                KeyCtx::Lotus(ctx)
+            }
+        };
+        Ok(Self { inner })
+    }
+
+    /// The scheme of this context.
+    pub fn scheme(&self) -> Scheme {
+        match self.inner {
+            KeyCtx::Bip327(_) => Scheme::Bip327,
+            KeyCtx::Lotus(_) => Scheme::Lotus,
+        }
+    }
+
+    /// The key the final signature verifies under: 32-byte x-only for BIP-327, 33 bytes for
+    /// Lotus (the tweaked key when a tweak was applied).
+    pub fn aggregate_key(&self) -> Vec<u8> {
+        match &self.inner {
+            KeyCtx::Bip327(c) => c.xonly_public_key().to_vec(),
+            KeyCtx::Lotus(c) => c.aggregate_pubkey().to_vec(),
+        }
+    }
+
+    /// Generates this signer's nonce pair for signing `msg`. `rand` must be 32 fresh random
+    /// bytes: the crate has no random source of its own.
+    ///
+    /// # Errors
+    /// [`Error::WrongLength`] for a Lotus message that is not 32 bytes.
+    ///
+    /// # Security
+    /// Never call twice with the same `rand`. The [`SecNonce`] may be used for one signature only.
+    pub fn nonce_gen(
+        &self,
+        sk: &SecretKey,
+        msg: &[u8],
+        rand: [u8; 32],
+    ) -> Result<(SecNonce, PubNonce), Error> {
+        let pk = sk.public_key().to_bytes();
+        match &self.inner {
+            KeyCtx::Bip327(c) => {
+                let aggpk = c.xonly_public_key();
+                let inputs = bip327::NonceGenInputs {
+                    sk: Some(sk.secret_bytes()),
+                    aggpk: Some(&aggpk),
+                    msg: Some(msg),
+                    extra_in: None,
+                };
+                let (sec, public) = bip327::nonce_gen(&rand, &pk, inputs)?;
+                Ok((sec, PubNonce::from_array(*public.as_bytes())))
+            }
+            KeyCtx::Lotus(c) => {
+                let msg = lotus_msg(msg)?;
+                let internal = c.internal_pubkey();
+                let (sec, public) =
+                    lotus::nonce_gen(sk.secret_bytes(), &internal, Some(msg), Some(&rand))?;
+                Ok((sec, PubNonce::from_array(public.to_bytes())))
+            }
+        }
+    }
+
+    /// Sums the public nonces. Errors name the index (in `pubnonces`) of an invalid one.
+    ///
+    /// # Errors
+    /// [`Error::InvalidContribution`] with `contrib = PubNonce`.
+    pub fn nonce_agg(&self, pubnonces: &[PubNonce]) -> Result<AggNonce, Error> {
+        let raw: Vec<[u8; 66]> = pubnonces.iter().map(PubNonce::to_bytes).collect();
+        match &self.inner {
+            KeyCtx::Bip327(_) => Ok(AggNonce::from_array(*bip327::nonce_agg(&raw)?.as_bytes())),
+            KeyCtx::Lotus(_) => {
+                let parsed = raw
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        lotus::PubNonce::from_bytes(n).map_err(|_| Error::InvalidContribution {
+                            signer: Some(i),
+                            contrib: crate::Contribution::PubNonce,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(AggNonce::from_array(lotus::nonce_agg(&parsed)?.to_bytes()))
+            }
+        }
+    }
+
+    /// Computes the session values for `aggnonce` and `msg` once, for repeated use.
+    ///
+    /// # Errors
+    /// [`Error::InvalidContribution`] for an invalid aggregate nonce; [`Error::WrongLength`]
+    /// for a Lotus message that is not 32 bytes.
+    pub fn session(&self, aggnonce: &AggNonce, msg: &[u8]) -> Result<SigningSession, Error> {
+        match &self.inner {
+            KeyCtx::Bip327(c) => {
+                let agg = bip327::AggNonce::from_bytes(&aggnonce.to_bytes())?;
+                Ok(SigningSession::Bip327(bip327::SessionContext::new(
+                    c, &agg, msg,
+                )))
+            }
+            KeyCtx::Lotus(c) => {
+                let agg = lotus::AggNonce::from_bytes(&aggnonce.to_bytes())?;
+                Ok(SigningSession::Lotus(lotus::SessionContext::new(
+                    c,
+                    &agg,
+                    lotus_msg(msg)?,
+                )?))
+            }
+        }
+    }
+
+    /// Signs, consuming the secret nonce (see [`SigningSession::sign`]).
+    ///
+    /// # Errors
+    /// As [`SigningContext::session`] and [`SigningSession::sign`].
+    pub fn sign(
+        &self,
+        secnonce: SecNonce,
+        sk: &SecretKey,
+        aggnonce: &AggNonce,
+        msg: &[u8],
+    ) -> Result<PartialSignature, Error> {
+        self.session(aggnonce, msg)?.sign(secnonce, sk)
+    }
+
+    /// Verifies one signer's partial signature (see [`SigningSession::partial_verify`]).
+    ///
+    /// # Errors
+    /// As [`SigningContext::session`] and [`SigningSession::partial_verify`].
+    pub fn partial_verify(
+        &self,
+        psig: &PartialSignature,
+        pubnonce: &PubNonce,
+        signer: &PublicKey,
+        aggnonce: &AggNonce,
+        msg: &[u8],
+    ) -> Result<(), Error> {
+        self.session(aggnonce, msg)?
+            .partial_verify(psig, pubnonce, signer)
+    }
+
+    /// Aggregates the partial signatures (see [`SigningSession::aggregate`]).
+    ///
+    /// # Errors
+    /// As [`SigningContext::session`] and [`SigningSession::aggregate`].
+    pub fn aggregate(
+        &self,
+        aggnonce: &AggNonce,
+        msg: &[u8],
+        psigs: &[PartialSignature],
+    ) -> Result<Signature, Error> {
+        self.session(aggnonce, msg)?.aggregate(psigs)
+    }
+
+    /// Verifies a final signature of `msg` under the aggregate (tweaked) key.
+    pub fn verify(&self, msg: &[u8], sig: &Signature) -> bool {
+        match &self.inner {
+            KeyCtx::Bip327(c) => bip340::verify(&c.xonly_public_key(), msg, &sig.to_bytes()),
+            KeyCtx::Lotus(c) => {
+                lotus::schnorr_verify(&c.aggregate_pubkey(), msg, &sig.to_bytes()).is_ok()
+            }
+        }
+    }
+}
+
+impl SigningSession {
+    /// This signer's partial signature. The secret nonce is consumed and zeroized whatever
+    /// the outcome, so it can never sign twice.
+    ///
+    /// # Errors
+    /// [`Error::SecNonceKeyMismatch`], [`Error::SignerNotInKeys`], [`Error::SecNonceOutOfRange`].
+    pub fn sign(&self, secnonce: SecNonce, sk: &SecretKey) -> Result<PartialSignature, Error> {
+        let bytes = match self {
+            SigningSession::Bip327(s) => s.sign(secnonce, sk.secret_bytes())?.to_bytes(),
+            SigningSession::Lotus(s) => s.sign(secnonce, sk.secret_bytes(), None)?.to_bytes(),
+        };
+        Ok(PartialSignature::from_array(bytes))
+    }
+
+    /// Verifies the partial signature of the signer with key `signer` and public nonce
+    /// `pubnonce`.
+    ///
+    /// # Errors
+    /// [`Error::SignerNotInKeys`] when `signer` is not in the key set;
+    /// [`Error::InvalidContribution`] (`PartialSig` or `PubNonce`) otherwise.
+    pub fn partial_verify(
+        &self,
+        psig: &PartialSignature,
+        pubnonce: &PubNonce,
+        signer: &PublicKey,
+    ) -> Result<(), Error> {
+        let pk = signer.to_bytes();
+        match self {
+            SigningSession::Bip327(s) => {
+                let index = s
+                    .key_agg_context()
+                    .signer_index(&pk)
+                    .ok_or(Error::SignerNotInKeys)?;
+                let p = bip327::PartialSignature::from_bytes(&psig.to_bytes())?;
+                let n = bip327::PubNonce::from_bytes(&pubnonce.to_bytes())?;
+                s.partial_sig_verify(&p, &n, index)
+            }
+            SigningSession::Lotus(s) => {
+                let index = s
+                    .key_agg_context()
+                    .signer_index(&pk)
+                    .ok_or(Error::SignerNotInKeys)?;
+                let p = lotus::PartialSignature::from_bytes(&psig.to_bytes())?;
+                let n = lotus::PubNonce::from_bytes(&pubnonce.to_bytes())?;
+                s.partial_sig_verify(&p, &n, index)
+            }
+        }
+    }
+
+    /// Sums the partial signatures into the final signature. An error names the index (in
+    /// `psigs`) of a malformed one.
+    ///
+    /// # Errors
+    /// [`Error::InvalidContribution`] with `contrib = PartialSig`; for Lotus also
+    /// [`Error::WrongSignerCount`] when not exactly one signature per signer is given.
+    pub fn aggregate(&self, psigs: &[PartialSignature]) -> Result<Signature, Error> {
+        let raw: Vec<[u8; 32]> = psigs.iter().map(PartialSignature::to_bytes).collect();
+        let sig = match self {
+            SigningSession::Bip327(s) => bip327::partial_sig_agg(&raw, s)?,
+            SigningSession::Lotus(s) => {
+                let parsed = raw
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| {
+                        lotus::PartialSignature::from_bytes(p).map_err(|_| {
+                            Error::InvalidContribution {
+                                signer: Some(i),
+                                contrib: crate::Contribution::PartialSig,
+                            }
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                s.partial_sig_agg(&parsed)?
+            }
+        };
+        Ok(Signature::from_array(sig))
+    }
+}
