@@ -20,7 +20,7 @@ pub enum Tweak {
 #[derive(Clone, Debug)]
 enum KeyCtx {
     Bip327(bip327::KeyAggContext),
-    Lotus(lotus::KeyAggContext),
+    Lotus(Box<lotus::KeyAggContext>),
 }
 
 /// The signers' keys aggregated under one scheme, with an optional tweak.
@@ -35,7 +35,7 @@ pub enum SigningSession {
     /// A BIP-327 session.
     Bip327(bip327::SessionContext),
     /// A Lotus session.
-    Lotus(lotus::SessionContext),
+    Lotus(Box<lotus::SessionContext>),
 }
 
 fn lotus_msg(msg: &[u8]) -> Result<&[u8; 32], Error> {
@@ -69,7 +69,7 @@ impl SigningContext {
                 if let Tweak::Taproot { merkle_root } = tweak {
                     ctx = ctx.with_taproot(merkle_root.as_ref())?;
                 }
-                KeyCtx::Lotus(ctx)
+                KeyCtx::Lotus(Box::new(ctx))
             }
         };
         Ok(Self { inner })
