@@ -168,11 +168,8 @@ impl SigningContext {
             }
             KeyCtx::Lotus(c) => {
                 let agg = lotus::AggNonce::from_bytes(&aggnonce.to_bytes())?;
-                Ok(SigningSession::Lotus(lotus::SessionContext::new(
-                    c,
-                    &agg,
-                    lotus_msg(msg)?,
-                )?))
+                let session = lotus::SessionContext::new(c, &agg, lotus_msg(msg)?)?;
+                Ok(SigningSession::Lotus(Box::new(session)))
             }
         }
     }
