@@ -33,7 +33,7 @@ pub struct SigningContext {
 /// and then used for signing, verifying every partial signature and aggregating.
 pub enum SigningSession {
     /// A BIP-327 session.
-    Bip327(bip327::SessionContext),
+    Bip327(Box<bip327::SessionContext>),
     /// A Lotus session.
     Lotus(Box<lotus::SessionContext>),
 }
