@@ -162,9 +162,8 @@ impl SigningContext {
         match &self.inner {
             KeyCtx::Bip327(c) => {
                 let agg = bip327::AggNonce::from_bytes(&aggnonce.to_bytes())?;
-                Ok(SigningSession::Bip327(bip327::SessionContext::new(
-                    c, &agg, msg,
-                )))
+                let session = bip327::SessionContext::new(c, &agg, msg);
+                Ok(SigningSession::Bip327(Box::new(session)))
             }
             KeyCtx::Lotus(c) => {
                 let agg = lotus::AggNonce::from_bytes(&aggnonce.to_bytes())?;
