@@ -88,8 +88,7 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
     for address in &cli.announce {
         swarm.add_external_address(address.clone());
     }
-    println!("peer id: {peer_id}");
-    let _ = std::io::stdout().flush();
+    print_line(&format!("peer id: {peer_id}"));
 
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| ServerError::Build(format!("cannot install SIGTERM handler: {e}")))?;
@@ -101,8 +100,7 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
                 SwarmEvent::NewListenAddr { address, .. } => {
                     // A relay advertises its hop protocol only for confirmed external addresses.
                     swarm.add_external_address(address.clone());
-                    println!("listening on {}", address.with(Protocol::P2p(peer_id)));
-                    let _ = std::io::stdout().flush();
+                    print_line(&format!("listening on {}", address.with(Protocol::P2p(peer_id))));
                 }
                 SwarmEvent::ListenerError { error, .. } => {
                     tracing::error!("listener error: {error}");
@@ -119,6 +117,14 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
             }
         }
     }
-    println!("shutting down");
+    print_line("shutting down");
     Ok(())
+}
+
+/// Prints a machine-readable line on stdout. A closed stdout (the reader went away) is not a
+/// reason to crash a relay, so write errors are ignored.
+fn print_line(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
