@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 TOOLS_DIR=${MUSIG_TOOLS_DIR:-$HOME/.cache/musig2-p2p-tools}
+# Everything but the final PATH line goes to stderr: callers `eval` this script's stdout.
+exec 3>&1 1>&2
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 # 1. wasm32 target (with Debian's rustc-web fallback when rustup refuses).
@@ -44,4 +46,4 @@ if [ -f "$ROOT/tests/e2e/package-lock.json" ]; then
 fi
 
 # Print the PATH addition for callers that source this script's output.
-echo "export PATH=\"$WB_ROOT/bin:\$PATH\""
+echo "export PATH=\"$WB_ROOT/bin:\$PATH\"" >&3
