@@ -102,7 +102,8 @@ impl Core {
         self.transmits.push_back(Transmit { to, bytes });
     }
 
-    /// Seals one message and sends it to each key in `to`.
+    /// Seals one message once and sends the same envelope to each key in `to` (receivers
+    /// track sequence numbers independently, so sharing one number is fine).
     pub(crate) fn send_to(
         &mut self,
         to: &[KeyBytes],
@@ -111,9 +112,12 @@ impl Core {
         message: &Message,
         now: u64,
     ) {
+        if to.is_empty() {
+            return;
+        }
+        let bytes = self.seal(session_id, attempt, message.clone(), now);
         for key in to {
-            let bytes = self.seal(session_id, attempt, message.clone(), now);
-            self.transmit(Destination::Signer(*key), bytes);
+            self.transmit(Destination::Signer(*key), bytes.clone());
         }
     }
 

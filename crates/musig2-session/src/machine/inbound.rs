@@ -20,13 +20,27 @@ impl Machine {
     /// Decodes an envelope and verifies its signature. Nothing else is checked.
     pub(crate) fn open(&self, bytes: &[u8]) -> Result<(Envelope, SchemeId), Error> {
         let env = Envelope::decode(bytes)?;
-        let pk = PublicKey::from_bytes(&env.sender).map_err(|_| Error::InvalidSenderKey)?;
+        let pk = self.sender_key(&env.sender)?;
         let sig = Signature::from_bytes(&env.signature)?;
         if !schnorr_verify(scheme_of(env.scheme), &pk, &env.digest(), &sig) {
             return Err(Error::InvalidSignature);
         }
         let scheme = env.scheme;
         Ok((env, scheme))
+    }
+
+    /// Decodes a sender key, through a small cache (keys are only cached once valid).
+    fn sender_key(&self, raw: &crate::wire::KeyBytes) -> Result<PublicKey, Error> {
+        let mut cache = self.key_cache.borrow_mut();
+        let tick = cache.len() as u64;
+        if let Some((pk, _)) = cache.get(raw) {
+            return Ok(*pk);
+        }
+        let pk = PublicKey::from_bytes(raw).map_err(|_| Error::InvalidSenderKey)?;
+        if let Some(slot) = cache.entry_or_insert(raw, || (pk, tick), |&(_, t)| Some(t)) {
+            *slot = (pk, tick);
+        }
+        Ok(pk)
     }
 
     /// Handles bytes received from transport peer `from` at `now`.
@@ -92,7 +106,31 @@ impl Machine {
             Message::Announcement(_) => self.on_announcement(env, now),
             Message::Advertisement(_) => self.on_advert(from, env, now),
             Message::SigningRequest(_) | Message::Accept => self.on_request(env, now),
-            _ => self.on_session_message(env, now, rng),
+            _ => {
+                let id = env.session_id;
+                let r = self.on_session_message(env, now, rng);
+                if r == Err(Error::UnknownSession) {
+                    self.request_lookup(id, now);
+                }
+                r
+            }
+        }
+    }
+
+    fn request_lookup(&mut self, session_id: [u8; 32], now: u64) {
+        let interval = self.core.config.retransmit_interval_ms;
+        let due = self
+            .lookups
+            .get(&session_id)
+            .is_none_or(|&t| now >= t.saturating_add(interval));
+        if due {
+            if let Some(t) = self
+                .lookups
+                .entry_or_insert(&session_id, || now, |&t| Some(t))
+            {
+                *t = now;
+            }
+            self.core.event(Event::SessionLookup { session_id });
         }
     }
 
@@ -161,7 +199,15 @@ impl Machine {
             *t = now;
         }
         match env.message {
-            Message::SignatureNotice(sig) => return s.on_notice(core, j, sig, now, rng),
+            Message::SignatureNotice(sig) => {
+                let was_completed = s.phase == Phase::Completed;
+                s.on_notice(core, j, sig, now, rng)?;
+                // The sender still confirms, so it lacks our notice.
+                if was_completed {
+                    s.reply_to(core, j, now);
+                }
+                return Ok(());
+            }
             Message::Abort(a) => {
                 if !s.phase.is_terminal() {
                     s.secnonce = None;
@@ -203,8 +249,11 @@ impl Machine {
             }
             Message::NonceShare(n) => s.on_nonce(core, j, n, now, rng),
             Message::PartialSigShare(p) => s.on_psig(core, j, p, now, rng),
-            Message::Heartbeat { phase } => {
-                if phase < s.phase as u8 && s.phase != Phase::Announced {
+            Message::Heartbeat { phase, have } => {
+                // The sender is behind us, or at our phase without our contribution.
+                let mine = 1u64.checked_shl(s.me as u32).unwrap_or(0);
+                let behind = phase < s.phase as u8 || (phase == s.phase as u8 && have & mine == 0);
+                if behind && s.phase != Phase::Announced {
                     s.reply_to(core, j, now);
                 }
                 Ok(())

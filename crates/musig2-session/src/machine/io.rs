@@ -127,6 +127,13 @@ pub enum Event {
         /// Who accepted.
         signer: KeyBytes,
     },
+    /// A message arrived for a session we do not know: the driver should fetch the
+    /// announcement from the DHT (record key = `session_id`) and pass it to
+    /// `handle_dht_record`. Emitted at most once per retransmit interval per session.
+    SessionLookup {
+        /// Session ID = DHT record key.
+        session_id: [u8; 32],
+    },
     /// A peer was blacklisted for good; the driver should disconnect it.
     PeerBanned {
         /// The peer.

@@ -66,6 +66,8 @@ pub struct SessionInfo {
     pub signature: Option<[u8; 64]>,
     /// The signed announcement envelope (public; persist it to resume after a restart).
     pub announcement: Vec<u8>,
+    /// Signers whose contribution to the current phase we are still waiting for.
+    pub waiting_for: Vec<KeyBytes>,
 }
 
 /// One node's protocol state: its sessions and its defences. See the module docs.
@@ -79,6 +81,9 @@ pub struct Machine {
     verifier: Box<dyn IdentityVerifier + Send>,
     directory: BoundedMap<KeyBytes, discovery::KnownSigner>,
     requests: BoundedMap<[u8; 32], u64>,
+    lookups: BoundedMap<[u8; 32], u64>,
+    /// Sender keys already decoded (point decompression is costly), with last use.
+    key_cache: std::cell::RefCell<BoundedMap<KeyBytes, (crate::crypto::PublicKey, u64)>>,
 }
 
 impl Machine {
@@ -101,6 +106,8 @@ impl Machine {
             keys: KeyRegistry::new(config.key_caps, cap),
             directory: BoundedMap::new(config.max_known_signers),
             requests: BoundedMap::new(config.max_sessions),
+            lookups: BoundedMap::new(config.max_sessions),
+            key_cache: std::cell::RefCell::new(BoundedMap::new(config.max_known_signers)),
             verifier: Box::new(NoIdentity),
             sessions: BTreeMap::new(),
             core: Core::new(config, scheme, sk, now, entropy),
@@ -141,6 +148,10 @@ impl Machine {
             coordinator: s.coordinator().map(|i| s.key(i)),
             signature: s.signature.map(|sig| sig.to_bytes()),
             announcement: s.ann_bytes.clone(),
+            waiting_for: (0..s.n())
+                .filter(|&j| s.lacks(j))
+                .map(|j| s.key(j))
+                .collect(),
         })
     }
 

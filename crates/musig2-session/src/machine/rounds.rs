@@ -177,6 +177,7 @@ impl Session {
     ) {
         self.signature = Some(sig);
         self.secnonce = None;
+        self.resumed = false;
         if let Some(n) = self.notices.get_mut(self.me) {
             *n = true;
         }

@@ -149,6 +149,13 @@ impl Session {
         j != self.me && has == Some(false)
     }
 
+    /// Bitmap of the signers whose contribution to our current phase we hold.
+    pub(crate) fn have_bitmap(&self) -> u64 {
+        (0..self.n().min(64))
+            .filter(|&j| j == self.me || !self.lacks(j))
+            .fold(0u64, |acc, j| acc | (1u64 << j))
+    }
+
     /// Our contributions to the current attempt, in protocol order.
     pub(crate) fn contributions(&self) -> Vec<Message> {
         let mut out = Vec::new();

@@ -12,7 +12,7 @@ impl Session {
         if self.phase.is_terminal() {
             return t;
         }
-        if self.phase != Phase::Announced && !self.resumed {
+        if self.phase != Phase::Announced {
             t = t.min(self.next_retransmit).min(self.next_heartbeat);
         }
         if self.phase == Phase::Aggregation {
@@ -55,6 +55,7 @@ impl Session {
             let others = self.others();
             let hb = Message::Heartbeat {
                 phase: self.phase as u8,
+                have: self.have_bitmap(),
             };
             core.send_to(&others, self.id, self.attempt, &hb, now);
         }

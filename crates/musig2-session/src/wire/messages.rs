@@ -65,7 +65,7 @@ impl Kind {
             Self::Abort => 130,
             Self::SignatureNotice => 64,
             Self::SignerAdvertisement => 512,
-            Self::Heartbeat => 1,
+            Self::Heartbeat => 9,
         }
     }
 }
@@ -298,10 +298,13 @@ pub enum Message {
     Advertisement(Advertisement),
     /// See [`SigningRequest`].
     SigningRequest(SigningRequest),
-    /// Liveness, with the sender's phase code.
+    /// Liveness, with the sender's phase and what it holds of that phase.
     Heartbeat {
         /// Sender's phase code (protocol.md §5.1).
         phase: u8,
+        /// Bit `i` set: the sender holds signer `i`'s contribution to that phase (signers in
+        /// announced order).
+        have: u64,
     },
 }
 
@@ -346,7 +349,7 @@ impl Message {
                 check_count(s.message.len(), 1, MAX_MESSAGE_LEN)?;
                 check_keys(&s.signers, 1)
             }
-            Self::Heartbeat { phase } if *phase > 8 => Err(DecodeError::InvalidCode {
+            Self::Heartbeat { phase, .. } if *phase > 8 => Err(DecodeError::InvalidCode {
                 field: "phase",
                 code: *phase,
             }),
@@ -390,7 +393,10 @@ impl Message {
                 s.signers.iter().for_each(|k| w.put(k));
                 w.u64(s.expires_at);
             }
-            Self::Heartbeat { phase } => w.u8(*phase),
+            Self::Heartbeat { phase, have } => {
+                w.u8(*phase);
+                w.u64(*have);
+            }
         }
         w.buf
     }
@@ -463,7 +469,10 @@ impl Message {
                     expires_at,
                 })
             }
-            Kind::Heartbeat => Self::Heartbeat { phase: r.u8()? },
+            Kind::Heartbeat => Self::Heartbeat {
+                phase: r.u8()?,
+                have: r.u64()?,
+            },
         };
         r.finish()?;
         msg.validate()?;

@@ -107,7 +107,7 @@ fn message() -> impl Strategy<Value = Message> {
                     expires_at,
                 })
             }),
-        (0u8..=8).prop_map(|phase| Message::Heartbeat { phase }),
+        (0u8..=8, any::<u64>()).prop_map(|(phase, have)| Message::Heartbeat { phase, have }),
     ]
 }
 

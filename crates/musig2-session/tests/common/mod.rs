@@ -183,6 +183,13 @@ impl Sim {
             }
             let now = self.now;
             for e in events {
+                if let Event::SessionLookup { session_id } = &e {
+                    if let Some(record) = self.dht.get(session_id).cloned() {
+                        if let Some(m) = self.nodes[i].machine.as_mut() {
+                            let _ = m.handle_dht_record(now, &record);
+                        }
+                    }
+                }
                 if let Event::SessionDiscovered { session_id, .. } = &e {
                     if self.nodes[i].auto_join {
                         let mut rng = ChaCha20Rng::seed_from_u64(self.rng.next_u64());
