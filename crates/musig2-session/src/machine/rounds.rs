@@ -54,6 +54,7 @@ impl Session {
         self.attempt = attempt;
         self.secnonce = None;
         self.aggnonce = None;
+        self.signing = None;
         self.nonces.iter_mut().for_each(|n| *n = None);
         self.psigs.iter_mut().for_each(|p| *p = None);
         self.coord = 0;
@@ -113,10 +114,10 @@ impl Session {
                         .secnonce
                         .take()
                         .ok_or(Error::InvalidCommand("no secret nonce"))?;
-                    let psig = self
-                        .ctx
-                        .sign(sec, core.secret_key(), &agg, &self.ann.message)?;
+                    let signing = self.ctx.session(&agg, &self.ann.message)?;
+                    let psig = signing.sign(sec, core.secret_key())?;
                     self.aggnonce = Some(agg);
+                    self.signing = Some(signing);
                     if let Some(slot) = self.psigs.get_mut(self.me) {
                         *slot = Some(psig);
                     }
@@ -154,11 +155,12 @@ impl Session {
         core: &mut Core,
         now: u64,
     ) -> Result<(), Error> {
-        let agg = self
-            .aggnonce
+        let signing = self
+            .signing
+            .as_ref()
             .ok_or(Error::InvalidCommand("no aggregate nonce"))?;
         let psigs: Vec<PartialSignature> = self.psigs.iter().flatten().copied().collect();
-        let sig = self.ctx.aggregate(&agg, &self.ann.message, &psigs)?;
+        let sig = signing.aggregate(&psigs)?;
         if self.ctx.verify(&self.ann.message, &sig) {
             self.adopt_signature(core, sig, true, now);
         } else {
@@ -250,15 +252,15 @@ impl Session {
             }
             _ => return Ok(()),
         }
-        let (Some(agg), Some(Some(nonce)), Some(key)) = (
-            self.aggnonce,
+        let (Some(signing), Some(Some(nonce)), Some(key)) = (
+            self.signing.as_ref(),
             self.nonces.get(j).copied(),
             self.keys.get(j).copied(),
         ) else {
             return Err(self.out_of_phase(Kind::PartialSigShare));
         };
-        self.ctx
-            .partial_verify(&psig, &nonce, &key, &agg, &self.ann.message)
+        signing
+            .partial_verify(&psig, &nonce, &key)
             .map_err(|_| Error::InvalidContribution(Kind::PartialSigShare))?;
         if let Some(slot) = self.psigs.get_mut(j) {
             *slot = Some(psig);

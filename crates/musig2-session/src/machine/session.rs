@@ -5,7 +5,8 @@ use musig2_crypto::SecNonce;
 
 use super::Phase;
 use crate::crypto::{
-    AggNonce, PartialSignature, PubNonce, PublicKey, Signature, SigningContext, Tweak,
+    AggNonce, PartialSignature, PubNonce, PublicKey, Scheme, Signature, SigningContext,
+    SigningSession, Tweak,
 };
 use crate::election::failover_order;
 use crate::error::Error;
@@ -44,6 +45,8 @@ pub(crate) struct Session {
     pub(crate) secnonce: Option<SecNonce>,
     pub(crate) nonces: Vec<Option<PubNonce>>,
     pub(crate) aggnonce: Option<AggNonce>,
+    /// Session values of the current attempt, computed once the aggregate nonce is known.
+    pub(crate) signing: Option<SigningSession>,
     pub(crate) psigs: Vec<Option<PartialSignature>>,
     pub(crate) signature: Option<Signature>,
     pub(crate) notices: Vec<bool>,
@@ -79,6 +82,16 @@ impl Session {
             TweakSpec::None => Tweak::None,
             TweakSpec::Taproot { merkle_root } => Tweak::Taproot { merkle_root },
         };
+        if scheme_of(scheme) == Scheme::Lotus && ann.message.len() != 32 {
+            // Lotus signs 32-byte digests only.
+            let len = ann.message.len();
+            return Err(crate::error::DecodeError::LengthOutOfRange {
+                len,
+                min: 32,
+                max: 32,
+            }
+            .into());
+        }
         let ctx = SigningContext::new(scheme_of(scheme), &keys, tweak)?;
         let order = failover_order(ann.election, &id, &ann.signers)
             .iter()
@@ -101,6 +114,7 @@ impl Session {
             secnonce: None,
             nonces: vec![None; n],
             aggnonce: None,
+            signing: None,
             psigs: vec![None; n],
             signature: None,
             notices: vec![false; n],
