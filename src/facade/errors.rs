@@ -11,7 +11,10 @@ export type ErrorCode =
   | "DELIVERY_FAILED"
   | "NOT_STARTED"
   | "ALREADY_STARTED"
-  | "UNSUPPORTED";
+  | "UNSUPPORTED"
+  | "INVALID_CONTRIBUTION"
+  | "NONCE_ALREADY_USED"
+  | "CRYPTO_ERROR";
 "#;
 
 /// Stable error codes carried by every `Error` this package throws or rejects with.
@@ -29,6 +32,13 @@ pub enum ErrorCode {
     AlreadyStarted,
     /// The platform lacks something the client needs.
     Unsupported,
+    /// Someone's key, nonce or partial signature is invalid; `signer` and `contribution`
+    /// properties say whose and which.
+    InvalidContribution,
+    /// A secret nonce handle was used a second time.
+    NonceAlreadyUsed,
+    /// Any other failure of the crypto core.
+    CryptoError,
 }
 
 impl ErrorCode {
@@ -41,6 +51,9 @@ impl ErrorCode {
             ErrorCode::NotStarted => "NOT_STARTED",
             ErrorCode::AlreadyStarted => "ALREADY_STARTED",
             ErrorCode::Unsupported => "UNSUPPORTED",
+            ErrorCode::InvalidContribution => "INVALID_CONTRIBUTION",
+            ErrorCode::NonceAlreadyUsed => "NONCE_ALREADY_USED",
+            ErrorCode::CryptoError => "CRYPTO_ERROR",
         }
     }
 }
@@ -63,4 +76,36 @@ pub fn net_error(e: musig2_net::NetError) -> JsValue {
         N::Stopped => ErrorCode::NotStarted,
     };
     js_error(code, e.to_string())
+}
+
+/// Maps a crypto error to a JS error. Blame is kept: `INVALID_CONTRIBUTION` errors carry
+/// `signer` (index or `null`) and `contribution` (`"pubkey"`, `"pubnonce"`, `"aggnonce"`,
+/// `"aggothernonce"`, `"psig"`).
+pub fn crypto_error(e: musig2_crypto::Error) -> JsValue {
+    use musig2_crypto::{Contribution as C, Error as E};
+    match e {
+        E::InvalidContribution { signer, contrib } => {
+            let err = js_error(ErrorCode::InvalidContribution, e.to_string());
+            let signer = signer.map_or(JsValue::NULL, |s| JsValue::from(s as u32));
+            let name = match contrib {
+                C::PubKey => "pubkey",
+                C::PubNonce => "pubnonce",
+                C::AggNonce => "aggnonce",
+                C::AggOtherNonce => "aggothernonce",
+                C::PartialSig => "psig",
+            };
+            let _ = js_sys::Reflect::set(&err, &"signer".into(), &signer);
+            let _ = js_sys::Reflect::set(&err, &"contribution".into(), &name.into());
+            err
+        }
+        E::WrongLength { .. }
+        | E::InvalidSecretKey
+        | E::InvalidPublicKey
+        | E::InvalidSignature
+        | E::Empty
+        | E::TweakOutOfRange
+        | E::SignerNotInKeys
+        | E::Unsupported => js_error(ErrorCode::InvalidArgument, e.to_string()),
+        other => js_error(ErrorCode::CryptoError, other.to_string()),
+    }
 }

@@ -2,8 +2,10 @@
 
 mod client;
 mod config;
+mod crypto_api;
 mod errors;
 mod events;
 mod timer;
 
 pub use client::MuSigClient;
+pub use crypto_api::*;
