@@ -10,7 +10,7 @@
     clippy::indexing_slicing
 )]
 
-use k256::elliptic_curve::ops::{LinearCombination, MulByGenerator};
+use k256::elliptic_curve::ops::MulByGenerator;
 use k256::{ProjectivePoint, Scalar};
 use zeroize::Zeroizing;
 
@@ -94,8 +94,9 @@ pub fn verify(pubkey: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> bool {
         return false;
     };
     let e = challenge(r, pubkey, msg);
-    // R = s⋅G - e⋅P in one double-scalar multiplication.
-    let big_r = ProjectivePoint::lincomb(&ProjectivePoint::GENERATOR, &s, &p.into(), &-e);
+    // R = s⋅G - e⋅P in one double-scalar multiplication; all inputs are public, so the
+    // variable-time algorithm is safe.
+    let big_r = curve::msm_vartime(&[(ProjectivePoint::GENERATOR, s), (p.into(), -e)]);
     if curve::is_identity(&big_r) {
         return false;
     }

@@ -1,7 +1,7 @@
 //! Key sorting, key aggregation and tweaking
 //! ([BIP-327 "Key Generation and Aggregation"](https://github.com/bitcoin/bips/blob/master/bip-0327.mediawiki#key-generation-and-aggregation)).
 
-use k256::elliptic_curve::ops::{LinearCombinationExt, MulByGenerator};
+use k256::elliptic_curve::ops::MulByGenerator;
 use k256::{AffinePoint, ProjectivePoint, Scalar};
 use zeroize::Zeroizing;
 
@@ -138,7 +138,8 @@ impl KeyAggContext {
             .collect();
 
         // Keys with coefficient 1 are simply added; all others go into one multi-scalar
-        // multiplication that shares the doublings between the terms.
+        // multiplication that shares the doublings between the terms. Keys and coefficients
+        // are public, so the variable-time algorithm is safe here.
         let mut unit_sum = ProjectivePoint::IDENTITY;
         let mut terms = Vec::with_capacity(signers.len());
         for s in &signers {
@@ -148,7 +149,7 @@ impl KeyAggContext {
                 terms.push((ProjectivePoint::from(s.point), s.coeff));
             }
         }
-        let q = unit_sum + ProjectivePoint::lincomb_ext(terms.as_slice());
+        let q = unit_sum + curve::msm_vartime(&terms);
         if curve::is_identity(&q) {
             return Err(Error::InvalidContribution {
                 signer: None,

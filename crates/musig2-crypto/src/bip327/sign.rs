@@ -1,7 +1,7 @@
 //! Session context, signing, partial signature verification and aggregation
 //! ([BIP-327 "Signing"](https://github.com/bitcoin/bips/blob/master/bip-0327.mediawiki#signing)).
 
-use k256::elliptic_curve::ops::{LinearCombination, MulByGenerator};
+use k256::elliptic_curve::ops::MulByGenerator;
 use k256::{AffinePoint, ProjectivePoint, Scalar};
 use zeroize::Zeroizing;
 
@@ -163,18 +163,19 @@ impl SessionContext {
     }
 
     /// Checks `s⋅G = Re_s + e⋅a⋅g⋅gacc⋅P`, where `Re_s = ±(R_s1 + b⋅R_s2)` with the sign of the
-    /// final nonce's y parity, as `s⋅G - (e⋅a⋅g⋅gacc)⋅P ∓ b⋅R_s2 = ±R_s1`.
+    /// final nonce's y parity, as `s⋅G - (e⋅a⋅g⋅gacc)⋅P ∓ b⋅R_s2 = ±R_s1` in one
+    /// multi-scalar multiplication. Every input is public (`s` is the partial signature that
+    /// is sent out), so the variable-time algorithm is safe, also for the self-check in
+    /// [`SessionContext::sign`].
     fn verify_share(&self, s: &Scalar, pubnonce: &PubNonce, p: &AffinePoint, a: &Scalar) -> bool {
         let r_even = curve::has_even_y(&self.r);
         let (r_s1, r_s2) = pubnonce.points();
         let rhs = if r_even { *r_s1 } else { -*r_s1 };
-        let lhs = ProjectivePoint::mul_by_generator(s)
-            + ProjectivePoint::lincomb(
-                &(*p).into(),
-                &-(self.e * a * self.key_sign()),
-                &(*r_s2).into(),
-                &curve::negate_if(self.b, r_even),
-            );
+        let lhs = curve::msm_vartime(&[
+            (ProjectivePoint::GENERATOR, *s),
+            ((*p).into(), -(self.e * a * self.key_sign())),
+            ((*r_s2).into(), curve::negate_if(self.b, r_even)),
+        ]);
         lhs == rhs
     }
 
