@@ -11,8 +11,9 @@
 )]
 
 use musig2_crypto::bip327::{
-    individual_pk, key_sort, nonce_agg, nonce_gen, partial_sig_agg, partial_sig_verify,
-    KeyAggContext, NonceGenInputs, PartialSignature, PubNonce, SessionContext, Tweak,
+    deterministic_sign, individual_pk, key_sort, nonce_agg, nonce_gen, partial_sig_agg,
+    partial_sig_verify, AggNonce, KeyAggContext, NonceGenInputs, PartialSignature, PubNonce,
+    SessionContext, Tweak,
 };
 use musig2_crypto::{bip340, taproot, Contribution, Error};
 use proptest::prelude::*;
@@ -195,6 +196,71 @@ proptest! {
                         contrib: Contribution::PartialSig,
                     })
                 );
+            }
+        }
+    }
+}
+
+/// Arbitrary bytes, biased towards the lengths the decoders expect and towards valid points.
+fn blob(len: usize) -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..=2 * len),
+        prop::collection::vec(any::<u8>(), len),
+        (any::<[u8; 32]>(), any::<bool>()).prop_map(move |(x, odd)| {
+            let mut v = vec![if odd { 3 } else { 2 }];
+            v.extend_from_slice(&x);
+            v.resize(len, 0);
+            v
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+    /// Decoders of untrusted bytes never panic, blame the right contribution, and re-encode
+    /// what they accept unchanged.
+    #[test]
+    fn decoders_reject_or_round_trip(
+        key_a in blob(33),
+        key_b in blob(33),
+        nonce in blob(66),
+        agg in blob(66),
+        psig in blob(32),
+        msg in prop::collection::vec(any::<u8>(), 0..=64),
+    ) {
+        match KeyAggContext::new(&[key_a.as_slice(), key_b.as_slice()]) {
+            Ok(ctx) => prop_assert!(ctx.pubkeys().map(|k| k.to_vec()).eq([key_a.clone(), key_b.clone()])),
+            Err(Error::InvalidContribution { signer: Some(i), contrib: Contribution::PubKey }) => {
+                prop_assert!(i < 2)
+            }
+            Err(e) => prop_assert!(false, "unexpected error {e:?}"),
+        }
+        match PubNonce::from_bytes(&nonce) {
+            Ok(n) => prop_assert_eq!(n.as_bytes().to_vec(), nonce.clone()),
+            Err(e) => prop_assert_eq!(e, Error::InvalidContribution { signer: None, contrib: Contribution::PubNonce }),
+        }
+        match nonce_agg(&[nonce.as_slice()]) {
+            Ok(a) => prop_assert_eq!(a.as_bytes().to_vec(), nonce.clone()),
+            Err(e) => prop_assert_eq!(e, Error::InvalidContribution { signer: Some(0), contrib: Contribution::PubNonce }),
+        }
+        match AggNonce::from_bytes(&agg) {
+            Ok(a) => prop_assert_eq!(a.as_bytes().to_vec(), agg.clone()),
+            Err(e) => prop_assert_eq!(e, Error::InvalidContribution { signer: None, contrib: Contribution::AggNonce }),
+        }
+        match PartialSignature::from_bytes(&psig) {
+            Ok(p) => prop_assert_eq!(p.to_bytes().to_vec(), psig.clone()),
+            Err(e) => prop_assert_eq!(e, Error::InvalidContribution { signer: None, contrib: Contribution::PartialSig }),
+        }
+        // The stateless entry points take everything as bytes and must not panic either.
+        let sk = [7u8; 32];
+        let own = individual_pk(&sk).unwrap();
+        let keys = [own.as_slice(), key_b.as_slice()];
+        let _ = partial_sig_verify(&psig, &[nonce.as_slice(), agg.as_slice()], &keys, &[], &msg, 1);
+        if let Ok(ctx) = KeyAggContext::new(&keys) {
+            match deterministic_sign(&sk, &agg, &ctx, &msg, None) {
+                Ok(_) => {}
+                Err(e) => prop_assert_eq!(e, Error::InvalidContribution { signer: None, contrib: Contribution::AggOtherNonce }),
             }
         }
     }

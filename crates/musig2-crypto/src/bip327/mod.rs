@@ -15,6 +15,53 @@
 //!
 //! Every function that parses bytes from other parties returns
 //! [`Error::InvalidContribution`](crate::Error::InvalidContribution) naming the culprit.
+//!
+//! # Example
+//! ```
+//! use musig2_crypto::bip327::{
+//!     individual_pk, nonce_agg, nonce_gen, KeyAggContext, NonceGenInputs, SessionContext,
+//! };
+//! use musig2_crypto::bip340;
+//! # fn main() -> Result<(), musig2_crypto::Error> {
+//! let sks = [[1u8; 32], [2u8; 32]];
+//! let pks = [individual_pk(&sks[0])?, individual_pk(&sks[1])?];
+//! let key_ctx = KeyAggContext::new(&pks)?;
+//! let msg = b"any length";
+//! // Round 1: every signer draws 32 fresh random bytes (fixed here) and sends its PubNonce.
+//! let inputs = NonceGenInputs { sk: Some(&sks[0]), msg: Some(msg), ..Default::default() };
+//! let (sec0, pub0) = nonce_gen(&[7u8; 32], &pks[0], inputs)?;
+//! let (sec1, pub1) = nonce_gen(&[8u8; 32], &pks[1], NonceGenInputs::default())?;
+//! let aggnonce = nonce_agg(&[pub0.as_bytes(), pub1.as_bytes()])?;
+//! // Round 2: every signer signs; anyone can check each partial signature and aggregate.
+//! let session = SessionContext::new(&key_ctx, &aggnonce, msg);
+//! let psig0 = session.sign(sec0, &sks[0])?;
+//! let psig1 = session.sign(sec1, &sks[1])?;
+//! session.partial_sig_verify(&psig0, &pub0, 0)?;
+//! session.partial_sig_verify(&psig1, &pub1, 1)?;
+//! let sig = session.partial_sig_agg(&[psig0, psig1]);
+//! assert!(bip340::verify(&key_ctx.xonly_public_key(), msg, &sig));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A secret nonce is consumed by signing, so signing twice with it does not compile:
+//! ```compile_fail,E0382
+//! use musig2_crypto::bip327::{
+//!     individual_pk, nonce_agg, nonce_gen, KeyAggContext, NonceGenInputs, SessionContext,
+//! };
+//! use musig2_crypto::bip340;
+//! # fn main() -> Result<(), musig2_crypto::Error> {
+//! let sks = [[1u8; 32], [2u8; 32]];
+//! let pks = [individual_pk(&sks[0])?, individual_pk(&sks[1])?];
+//! let key_ctx = KeyAggContext::new(&pks)?;
+//! let msg = b"any length";
+//! let (sec0, pub0) = nonce_gen(&[7u8; 32], &pks[0], NonceGenInputs::default())?;
+//! let session = SessionContext::new(&key_ctx, &nonce_agg(&[pub0.as_bytes()])?, msg);
+//! let first = session.sign(sec0, &sks[0])?;
+//! let second = session.sign(sec0, &sks[0])?; // error: use of moved value `sec0`
+//! # Ok(())
+//! # }
+//! ```
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,

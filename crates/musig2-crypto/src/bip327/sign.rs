@@ -144,14 +144,20 @@ impl SessionContext {
     /// # Errors
     /// - [`Error::InvalidContribution`] with `contrib: PartialSig` naming `signer` when the
     ///   partial signature is wrong.
-    /// - [`Error::SignerNotInKeys`] when `signer` is not an index of the key list.
+    /// - [`Error::SignerIndexOutOfRange`] when `signer` is not an index of the key list.
     pub fn partial_sig_verify(
         &self,
         psig: &PartialSignature,
         pubnonce: &PubNonce,
         signer: usize,
     ) -> Result<(), Error> {
-        let (p, a) = self.key_ctx.signer(signer).ok_or(Error::SignerNotInKeys)?;
+        let (p, a) = self
+            .key_ctx
+            .signer(signer)
+            .ok_or(Error::SignerIndexOutOfRange {
+                index: signer,
+                signers: self.key_ctx.len(),
+            })?;
         if self.verify_share(&psig.0, pubnonce, p, a) {
             Ok(())
         } else {
@@ -226,11 +232,11 @@ pub fn partial_sig_agg<B: AsRef<[u8]>>(
 /// [`SessionContext::partial_sig_verify`] for each signer instead.
 ///
 /// # Errors
-/// - [`Error::WrongLength`] when `pubnonces` and `pubkeys` differ in length.
+/// - [`Error::WrongSignerCount`] when `pubnonces` and `pubkeys` differ in length.
 /// - [`Error::InvalidContribution`] naming the culprit: a malformed public nonce or key
 ///   (index into the lists), or signer `i` for a wrong or malformed partial signature.
 /// - The tweak errors of [`KeyAggContext::apply_tweak`], [`Error::Empty`] for no signers and
-///   [`Error::SignerNotInKeys`] when `i` is out of range.
+///   [`Error::SignerIndexOutOfRange`] when `i` is out of range.
 pub fn partial_sig_verify<N: AsRef<[u8]>, K: AsRef<[u8]>>(
     psig: &[u8],
     pubnonces: &[N],
@@ -240,7 +246,7 @@ pub fn partial_sig_verify<N: AsRef<[u8]>, K: AsRef<[u8]>>(
     i: usize,
 ) -> Result<(), Error> {
     if pubnonces.len() != pubkeys.len() {
-        return Err(Error::WrongLength {
+        return Err(Error::WrongSignerCount {
             expected: pubkeys.len(),
             got: pubnonces.len(),
         });
@@ -253,7 +259,10 @@ pub fn partial_sig_verify<N: AsRef<[u8]>, K: AsRef<[u8]>>(
     let aggnonce = AggNonce::sum(&nonces)?;
     let key_ctx = KeyAggContext::new(pubkeys)?.with_tweaks(tweaks)?;
     let session = SessionContext::new(&key_ctx, &aggnonce, msg);
-    let pubnonce = nonces.get(i).ok_or(Error::SignerNotInKeys)?;
+    let pubnonce = nonces.get(i).ok_or(Error::SignerIndexOutOfRange {
+        index: i,
+        signers: nonces.len(),
+    })?;
     let psig = PartialSignature::from_bytes(psig).map_err(|_| Error::InvalidContribution {
         signer: Some(i),
         contrib: Contribution::PartialSig,
@@ -301,7 +310,29 @@ mod tests {
         );
         assert_eq!(
             session.partial_sig_verify(&psigs[0], &pubs[0], 2),
-            Err(Error::SignerNotInKeys)
+            Err(Error::SignerIndexOutOfRange {
+                index: 2,
+                signers: 2
+            })
+        );
+        let nonces = [pubs[0].as_bytes(), pubs[1].as_bytes()];
+        assert_eq!(
+            partial_sig_verify(&psigs[0].to_bytes(), &nonces[..1], &pks, &[], msg, 0),
+            Err(Error::WrongSignerCount {
+                expected: 2,
+                got: 1
+            })
+        );
+        assert_eq!(
+            partial_sig_verify(&psigs[0].to_bytes(), &nonces, &pks, &[], msg, 0),
+            Ok(())
+        );
+        assert_eq!(
+            partial_sig_verify(&psigs[0].to_bytes(), &nonces, &pks, &[], msg, 5),
+            Err(Error::SignerIndexOutOfRange {
+                index: 5,
+                signers: 2
+            })
         );
         let sig = session.partial_sig_agg(&psigs);
         assert!(bip340::verify(&key_ctx.xonly_public_key(), msg, &sig));
