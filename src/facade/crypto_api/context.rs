@@ -127,7 +127,7 @@ impl SigningContext {
     #[wasm_bindgen(js_name = nonceGen, unchecked_return_type = "NonceGenResult")]
     pub fn nonce_gen(
         &self,
-        secret_key: &[u8],
+        #[wasm_bindgen(js_name = secretKey)] secret_key: &[u8],
         msg: &[u8],
         rand: Option<Vec<u8>>,
     ) -> Result<js_sys::Object, JsValue> {
@@ -149,7 +149,8 @@ impl SigningContext {
     #[wasm_bindgen(js_name = nonceAgg)]
     pub fn nonce_agg(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] pub_nonces: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array[]", js_name = pubNonces)]
+        pub_nonces: JsValue,
     ) -> Result<Vec<u8>, JsValue> {
         let raw = bytes_list::<66>(&list_js(&pub_nonces, "pubNonces")?.into(), "pubNonces")?;
         let nonces: Vec<PubNonce> = raw
@@ -168,9 +169,9 @@ impl SigningContext {
     /// `NONCE_ALREADY_USED`; the nonce is consumed even when signing fails.
     pub fn sign(
         &self,
-        sec_nonce: &mut SecNonce,
-        secret_key: &[u8],
-        agg_nonce: &[u8],
+        #[wasm_bindgen(js_name = secNonce)] sec_nonce: &mut SecNonce,
+        #[wasm_bindgen(js_name = secretKey)] secret_key: &[u8],
+        #[wasm_bindgen(js_name = aggNonce)] agg_nonce: &[u8],
         msg: &[u8],
     ) -> Result<Vec<u8>, JsValue> {
         let nonce = sec_nonce.inner.take().ok_or_else(|| {
@@ -193,10 +194,10 @@ impl SigningContext {
     #[wasm_bindgen(js_name = partialVerify)]
     pub fn partial_verify(
         &self,
-        partial_sig: &[u8],
-        pub_nonce: &[u8],
-        signer_public_key: &[u8],
-        agg_nonce: &[u8],
+        #[wasm_bindgen(js_name = partialSig)] partial_sig: &[u8],
+        #[wasm_bindgen(js_name = pubNonce)] pub_nonce: &[u8],
+        #[wasm_bindgen(js_name = signerPublicKey)] signer_public_key: &[u8],
+        #[wasm_bindgen(js_name = aggNonce)] agg_nonce: &[u8],
         msg: &[u8],
     ) -> Result<bool, JsValue> {
         let psig = PartialSignature::from_bytes(partial_sig).map_err(crypto_error)?;
@@ -212,9 +213,10 @@ impl SigningContext {
     /// Aggregates the 32-byte partial signatures into the 64-byte final signature.
     pub fn aggregate(
         &self,
-        agg_nonce: &[u8],
+        #[wasm_bindgen(js_name = aggNonce)] agg_nonce: &[u8],
         msg: &[u8],
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] partial_sigs: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array[]", js_name = partialSigs)]
+        partial_sigs: JsValue,
     ) -> Result<Vec<u8>, JsValue> {
         let agg = AggNonce::from_bytes(agg_nonce).map_err(crypto_error)?;
         let raw = bytes_list::<32>(&partial_sigs, "partialSigs")?;

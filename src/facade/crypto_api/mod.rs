@@ -32,7 +32,9 @@ pub fn generate_secret_key() -> Result<Vec<u8>, JsValue> {
 ///
 /// Throws `INVALID_ARGUMENT` for a wrong length, zero, or a value not below the group order.
 #[wasm_bindgen(js_name = publicKey)]
-pub fn public_key(secret_key: &[u8]) -> Result<Vec<u8>, JsValue> {
+pub fn public_key(
+    #[wasm_bindgen(js_name = secretKey)] secret_key: &[u8],
+) -> Result<Vec<u8>, JsValue> {
     let sk = SecretKey::from_bytes(secret_key).map_err(crypto_error)?;
     Ok(sk.public_key().to_bytes().to_vec())
 }
@@ -57,7 +59,7 @@ pub fn key_sort(
 #[wasm_bindgen(js_name = schnorrSign)]
 pub fn schnorr_sign(
     #[wasm_bindgen(unchecked_param_type = "SchemeName")] scheme: &str,
-    secret_key: &[u8],
+    #[wasm_bindgen(js_name = secretKey)] secret_key: &[u8],
     msg32: &[u8],
     aux: Option<Vec<u8>>,
 ) -> Result<Vec<u8>, JsValue> {
@@ -77,7 +79,7 @@ pub fn schnorr_sign(
 #[wasm_bindgen(js_name = schnorrVerify)]
 pub fn schnorr_verify(
     #[wasm_bindgen(unchecked_param_type = "SchemeName")] scheme: &str,
-    public_key: &[u8],
+    #[wasm_bindgen(js_name = publicKey)] public_key: &[u8],
     msg32: &[u8],
     signature: &[u8],
 ) -> Result<bool, JsValue> {
@@ -94,7 +96,11 @@ pub fn schnorr_verify(
 
 /// BIP-340 signing of a message of any length with 32 bytes of auxiliary randomness.
 #[wasm_bindgen(js_name = bip340Sign)]
-pub fn bip340_sign(secret_key: &[u8], msg: &[u8], aux: &[u8]) -> Result<Vec<u8>, JsValue> {
+pub fn bip340_sign(
+    #[wasm_bindgen(js_name = secretKey)] secret_key: &[u8],
+    msg: &[u8],
+    aux: &[u8],
+) -> Result<Vec<u8>, JsValue> {
     let sk = array32(secret_key, "secretKey")?;
     let aux = array32(aux, "aux")?;
     let sig = musig2_crypto::bip340::sign(&sk, msg, &aux).map_err(crypto_error)?;
@@ -104,7 +110,11 @@ pub fn bip340_sign(secret_key: &[u8], msg: &[u8], aux: &[u8]) -> Result<Vec<u8>,
 /// BIP-340 verification of a message of any length under a 32-byte x-only key. Returns
 /// `false` for any invalid input.
 #[wasm_bindgen(js_name = bip340Verify)]
-pub fn bip340_verify(xonly_public_key: &[u8], msg: &[u8], signature: &[u8]) -> bool {
+pub fn bip340_verify(
+    #[wasm_bindgen(js_name = xonlyPublicKey)] xonly_public_key: &[u8],
+    msg: &[u8],
+    signature: &[u8],
+) -> bool {
     match (
         <[u8; 32]>::try_from(xonly_public_key),
         <[u8; 64]>::try_from(signature),
