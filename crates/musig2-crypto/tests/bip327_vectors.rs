@@ -18,12 +18,24 @@ use musig2_crypto::bip327::{
 use musig2_crypto::{bip340, Contribution, Error, SecNonce};
 use serde_json::Value;
 
+/// The case lists of most vector files.
+const VALID_AND_ERRORS: &[&str] = &["valid_test_cases", "error_test_cases"];
+
 /// Reports and checks how many cases of a file ran: `ran` must equal the number of cases the
-/// file lists under `keys`.
-fn check_count(file: &str, data: &Value, keys: &[&str], ran: usize) {
+/// file lists under `keys`, and that number must be `expected` (the BIP's current files).
+fn check_count(file: &str, data: &Value, keys: &[&str], ran: usize, expected: usize) {
     let listed: usize = keys.iter().map(|k| count(&data[*k])).sum();
     eprintln!("{file}: {ran} cases passed");
     assert_eq!(ran, listed, "{file}: not every case ran");
+    assert_eq!(ran, expected, "{file}: unexpected number of cases");
+}
+
+/// The vector file's secret key and public keys, checking that the first key belongs to it.
+fn signer_and_keys(data: &Value) -> ([u8; 32], Vec<Vec<u8>>) {
+    let sk: [u8; 32] = hex_array(&data["sk"]);
+    let keys = hex_list(&data["pubkeys"]);
+    assert_eq!(individual_pk(&sk).unwrap().to_vec(), keys[0]);
+    (sk, keys)
 }
 
 /// Builds the tweaked key aggregation context of BIP-327's `KeyAggAndTweak`.
@@ -99,13 +111,7 @@ fn key_agg_vectors() {
         );
         ran += 1;
     }
-    check_count(
-        "key_agg_vectors.json",
-        &data,
-        &["valid_test_cases", "error_test_cases"],
-        ran,
-    );
-    assert_eq!(ran, 9);
+    check_count("key_agg_vectors.json", &data, VALID_AND_ERRORS, ran, 9);
 }
 
 #[test]
@@ -135,8 +141,7 @@ fn nonce_gen_vectors() {
         );
         ran += 1;
     }
-    check_count("nonce_gen_vectors.json", &data, &["test_cases"], ran);
-    assert_eq!(ran, 4);
+    check_count("nonce_gen_vectors.json", &data, &["test_cases"], ran, 4);
 }
 
 #[test]
@@ -159,21 +164,13 @@ fn nonce_agg_vectors() {
         );
         ran += 1;
     }
-    check_count(
-        "nonce_agg_vectors.json",
-        &data,
-        &["valid_test_cases", "error_test_cases"],
-        ran,
-    );
-    assert_eq!(ran, 5);
+    check_count("nonce_agg_vectors.json", &data, VALID_AND_ERRORS, ran, 5);
 }
 
 #[test]
 fn sign_verify_vectors() {
     let data = bip327_json("sign_verify_vectors.json");
-    let sk: [u8; 32] = hex_array(&data["sk"]);
-    let keys = hex_list(&data["pubkeys"]);
-    assert_eq!(individual_pk(&sk).unwrap().to_vec(), keys[0]);
+    let (sk, keys) = signer_and_keys(&data);
     let secnonces = hex_list(&data["secnonces"]);
     let nonces = hex_list(&data["pnonces"]);
     let aggnonces = hex_list(&data["aggnonces"]);
@@ -259,8 +256,7 @@ fn sign_verify_vectors() {
         "verify_fail_test_cases",
         "verify_error_test_cases",
     ];
-    check_count("sign_verify_vectors.json", &data, &kinds, ran);
-    assert_eq!(ran, 17);
+    check_count("sign_verify_vectors.json", &data, &kinds, ran, 17);
 }
 
 /// The public nonce `cbytes(k1⋅G) ‖ cbytes(k2⋅G)` of a vector's 97-byte secret nonce,
@@ -281,9 +277,7 @@ fn nonce_gen_pubnonce_of(secnonce: &[u8]) -> PubNonce {
 #[test]
 fn tweak_vectors() {
     let data = bip327_json("tweak_vectors.json");
-    let sk: [u8; 32] = hex_array(&data["sk"]);
-    let keys = hex_list(&data["pubkeys"]);
-    assert_eq!(individual_pk(&sk).unwrap().to_vec(), keys[0]);
+    let (sk, keys) = signer_and_keys(&data);
     let secnonce = hex_value(&data["secnonce"]);
     let nonces = hex_list(&data["pnonces"]);
     assert_eq!(
@@ -332,21 +326,13 @@ fn tweak_vectors() {
         );
         ran += 1;
     }
-    check_count(
-        "tweak_vectors.json",
-        &data,
-        &["valid_test_cases", "error_test_cases"],
-        ran,
-    );
-    assert_eq!(ran, 6);
+    check_count("tweak_vectors.json", &data, VALID_AND_ERRORS, ran, 6);
 }
 
 #[test]
 fn det_sign_vectors() {
     let data = bip327_json("det_sign_vectors.json");
-    let sk: [u8; 32] = hex_array(&data["sk"]);
-    let keys = hex_list(&data["pubkeys"]);
-    assert_eq!(individual_pk(&sk).unwrap().to_vec(), keys[0]);
+    let (sk, keys) = signer_and_keys(&data);
     let msgs = hex_list(&data["msgs"]);
     let run = |case: &Value| -> Result<(PubNonce, PartialSignature, SessionContext), Error> {
         let pubkeys = pick(&keys, &case["key_indices"]);
@@ -386,13 +372,7 @@ fn det_sign_vectors() {
         );
         ran += 1;
     }
-    check_count(
-        "det_sign_vectors.json",
-        &data,
-        &["valid_test_cases", "error_test_cases"],
-        ran,
-    );
-    assert_eq!(ran, 9);
+    check_count("det_sign_vectors.json", &data, VALID_AND_ERRORS, ran, 9);
 }
 
 #[test]
@@ -437,11 +417,5 @@ fn sig_agg_vectors() {
         }
         ran += 1;
     }
-    check_count(
-        "sig_agg_vectors.json",
-        &data,
-        &["valid_test_cases", "error_test_cases"],
-        ran,
-    );
-    assert_eq!(ran, 5);
+    check_count("sig_agg_vectors.json", &data, VALID_AND_ERRORS, ran, 5);
 }

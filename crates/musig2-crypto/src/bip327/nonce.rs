@@ -34,16 +34,8 @@ impl PubNonce {
     /// length is wrong or either half is not a valid compressed point; callers that know who
     /// sent the bytes replace `None` with that signer's index.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        let invalid = Error::InvalidContribution {
-            signer: None,
-            contrib: Contribution::PubNonce,
-        };
-        let arr: [u8; NONCE_LEN] = bytes.try_into().map_err(|_| invalid.clone())?;
-        let (h1, h2) = arr.split_at(PUBKEY_LEN);
-        match (curve::cpoint(h1), curve::cpoint(h2)) {
-            (Some(r1), Some(r2)) => Ok(Self { bytes: arr, r1, r2 }),
-            _ => Err(invalid),
-        }
+        let (bytes, r1, r2) = decode_pair(bytes, curve::cpoint, Contribution::PubNonce)?;
+        Ok(Self { bytes, r1, r2 })
     }
 
     /// Parses the public nonce of signer `signer`, blaming that signer on failure.
@@ -56,11 +48,11 @@ impl PubNonce {
 
     /// The public nonce of two valid points.
     fn from_points(r1: AffinePoint, r2: AffinePoint) -> Self {
-        let mut bytes = [0u8; NONCE_LEN];
-        let (h1, h2) = bytes.split_at_mut(PUBKEY_LEN);
-        h1.copy_from_slice(&curve::cbytes(&r1));
-        h2.copy_from_slice(&curve::cbytes(&r2));
-        Self { bytes, r1, r2 }
+        Self {
+            bytes: encode_pair(&r1, &r2),
+            r1,
+            r2,
+        }
     }
 
     /// The public nonce `(k1⋅G, k2⋅G)` of two secret nonce scalars (one field inversion).
@@ -100,16 +92,8 @@ impl AggNonce {
     /// [`Error::InvalidContribution`] with `contrib: AggNonce` and `signer: None` when the
     /// length is wrong or either half is neither a valid compressed point nor 33 zero bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        let invalid = Error::InvalidContribution {
-            signer: None,
-            contrib: Contribution::AggNonce,
-        };
-        let arr: [u8; NONCE_LEN] = bytes.try_into().map_err(|_| invalid.clone())?;
-        let (h1, h2) = arr.split_at(PUBKEY_LEN);
-        match (curve::cpoint_ext(h1), curve::cpoint_ext(h2)) {
-            (Some(r1), Some(r2)) => Ok(Self { bytes: arr, r1, r2 }),
-            _ => Err(invalid),
-        }
+        let (bytes, r1, r2) = decode_pair(bytes, curve::cpoint_ext, Contribution::AggNonce)?;
+        Ok(Self { bytes, r1, r2 })
     }
 
     /// `NonceAgg` on parsed public nonces: sums the first and the second points.
@@ -126,11 +110,11 @@ impl AggNonce {
         );
         // Not `batch_normalize`: k256 0.13 panics there when a point is infinity.
         let (r1, r2) = (r1.to_affine(), r2.to_affine());
-        let mut bytes = [0u8; NONCE_LEN];
-        let (h1, h2) = bytes.split_at_mut(PUBKEY_LEN);
-        h1.copy_from_slice(&curve::cbytes(&r1));
-        h2.copy_from_slice(&curve::cbytes(&r2));
-        Ok(Self { bytes, r1, r2 })
+        Ok(Self {
+            bytes: encode_pair(&r1, &r2),
+            r1,
+            r2,
+        })
     }
 
     /// The 66-byte encoding.
@@ -142,6 +126,33 @@ impl AggNonce {
     pub(crate) fn points(&self) -> (&AffinePoint, &AffinePoint) {
         (&self.r1, &self.r2)
     }
+}
+
+/// Decodes two 33-byte points with `decode`; a failure blames `contrib` (no signer).
+fn decode_pair(
+    bytes: &[u8],
+    decode: fn(&[u8]) -> Option<AffinePoint>,
+    contrib: Contribution,
+) -> Result<([u8; NONCE_LEN], AffinePoint, AffinePoint), Error> {
+    let invalid = Error::InvalidContribution {
+        signer: None,
+        contrib,
+    };
+    let arr: [u8; NONCE_LEN] = bytes.try_into().map_err(|_| invalid.clone())?;
+    let (h1, h2) = arr.split_at(PUBKEY_LEN);
+    match (decode(h1), decode(h2)) {
+        (Some(r1), Some(r2)) => Ok((arr, r1, r2)),
+        _ => Err(invalid),
+    }
+}
+
+/// `cbytes_ext(R1) ‖ cbytes_ext(R2)`.
+fn encode_pair(r1: &AffinePoint, r2: &AffinePoint) -> [u8; NONCE_LEN] {
+    let mut bytes = [0u8; NONCE_LEN];
+    let (h1, h2) = bytes.split_at_mut(PUBKEY_LEN);
+    h1.copy_from_slice(&curve::cbytes(r1));
+    h2.copy_from_slice(&curve::cbytes(r2));
+    bytes
 }
 
 /// `NonceAgg` ([BIP-327 "Nonce Aggregation"](https://github.com/bitcoin/bips/blob/master/bip-0327.mediawiki#nonce-aggregation)):
