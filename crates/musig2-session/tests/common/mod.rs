@@ -56,6 +56,9 @@ pub struct Node {
     /// Every public nonce this node ever sent: nonce → (session, attempt).
     pub nonces_sent: BTreeMap<[u8; 66], ([u8; 32], u32)>,
     pub errors: Vec<musig2_session::Error>,
+    /// Every envelope this node sent (for replay attacks), and its highest sequence number.
+    pub sent: Vec<Vec<u8>>,
+    pub last_seq: u64,
 }
 
 /// (deliver at, tie-breaker, to, from, bytes)
@@ -71,6 +74,9 @@ pub struct Sim {
     pub dht: BTreeMap<[u8; 32], Vec<u8>>,
     pub config: Config,
     pub delivered: u64,
+    /// Dropped on the way: (from, or any sender when `None`; to; message kind).
+    pub blocked: Vec<(Option<usize>, usize, musig2_session::wire::Kind)>,
+    pub record: bool,
 }
 
 pub fn secret(seed: u64, i: usize) -> [u8; 32] {
@@ -103,6 +109,8 @@ impl Sim {
                     events: Vec::new(),
                     nonces_sent: BTreeMap::new(),
                     errors: Vec::new(),
+                    sent: Vec::new(),
+                    last_seq: 0,
                 }
             })
             .collect();
@@ -116,6 +124,8 @@ impl Sim {
             dht: BTreeMap::new(),
             config,
             delivered: 0,
+            blocked: Vec::new(),
+            record: false,
         }
     }
 
@@ -129,6 +139,18 @@ impl Sim {
 
     /// Queues bytes from node `from` to node `to` through the lossy network.
     pub fn send(&mut self, from: usize, to: usize, bytes: Vec<u8>) {
+        if !self.blocked.is_empty() {
+            if let Ok(env) = Envelope::decode(&bytes) {
+                let kind = env.message.kind();
+                if self
+                    .blocked
+                    .iter()
+                    .any(|&(f, t, k)| f.is_none_or(|f| f == from) && t == to && k == kind)
+                {
+                    return;
+                }
+            }
+        }
         if self.rng.next_u32() % 1000 < self.params.loss {
             return;
         }
@@ -205,7 +227,11 @@ impl Sim {
     }
 
     fn route(&mut self, i: usize, t: musig2_session::Transmit) {
+        if self.record {
+            self.nodes[i].sent.push(t.bytes.clone());
+        }
         if let Ok(env) = Envelope::decode(&t.bytes) {
+            self.nodes[i].last_seq = self.nodes[i].last_seq.max(env.seq);
             if let Message::NonceShare(n) = env.message {
                 let tag = (env.session_id, env.attempt);
                 let prev = self.nodes[i].nonces_sent.insert(n, tag);

@@ -1,0 +1,225 @@
+//! Coordinator failover, crash and resume, and expiry, in the seeded simulation.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+mod common;
+
+use common::*;
+use musig2_session::wire::TweakSpec;
+use musig2_session::{Config, ElectionMethod, Event, Phase};
+
+fn coordinator_index(sim: &Sim, id: &[u8; 32], at: usize) -> usize {
+    let order = sim
+        .nodes
+        .iter()
+        .find_map(|n| n.machine.as_ref()?.session(id))
+        .unwrap()
+        .order;
+    sim.index_of(&order[at]).unwrap()
+}
+
+fn first_signature_at(sim: &Sim, id: &[u8; 32], survivors: &[usize]) -> Option<u64> {
+    survivors
+        .iter()
+        .filter_map(|&i| {
+            sim.nodes[i].events.iter().find_map(|(t, e)| match e {
+                Event::SignatureReady { session_id, .. } if session_id == id => Some(*t),
+                _ => None,
+            })
+        })
+        .min()
+}
+
+/// Crashes the coordinator right after it sent its partial signature (end of round 2) and
+/// returns the simulated milliseconds until a backup delivered the final signature.
+fn measure_failover(n: usize, election: ElectionMethod, seed: u64) -> u64 {
+    let mut sim = Sim::new(seed, n, NetParams::perfect(), Config::default());
+    let id = sim.create(0, b"failover", election, TweakSpec::None);
+    let c = coordinator_index(&sim, &id, 0);
+    assert!(sim.run_while(T0 + 60_000, |s| s.phase(c, &id)
+        >= Some(Phase::PartialSigCollection)));
+    assert_eq!(
+        sim.phase(c, &id),
+        Some(Phase::PartialSigCollection),
+        "coordinator already delivered"
+    );
+    sim.crash(c);
+    let crashed_at = sim.now;
+    let survivors: Vec<usize> = (0..n).filter(|&i| i != c).collect();
+    let all_signed = |s: &Sim| {
+        survivors
+            .iter()
+            .all(|&i| s.phase(i, &id) >= Some(Phase::BroadcastConfirmation))
+    };
+    assert!(
+        sim.run_while(T0 + 120_000, all_signed),
+        "survivors never got the signature"
+    );
+    let keys = sim.keys();
+    for &i in &survivors {
+        for sig in sim.signatures(i, &id) {
+            assert!(verify_final(&keys, TweakSpec::None, b"failover", &sig));
+        }
+        let failovers: Vec<_> = sim.nodes[i]
+            .events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Event::Failover {
+                    failed,
+                    coordinator,
+                    failures,
+                    ..
+                } => Some((*failed, *coordinator, *failures)),
+                _ => None,
+            })
+            .collect();
+        assert!(!failovers.is_empty(), "node {i} saw no failover");
+        assert_eq!(failovers[0].0, keys[c]);
+        assert_eq!(failovers[0].1, keys[coordinator_index(&sim, &id, 1)]);
+    }
+    first_signature_at(&sim, &id, &survivors).unwrap() - crashed_at
+}
+
+#[test]
+fn failover_time_with_the_default_configuration() {
+    let cfg = Config::default();
+    let mut worst = 0;
+    for (k, election) in [
+        ElectionMethod::Lexicographic,
+        ElectionMethod::HashBased,
+        ElectionMethod::FirstSigner,
+        ElectionMethod::LastSigner,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let ms = measure_failover(3 + k, election, 100 + k as u64);
+        eprintln!(
+            "failover ({election:?}, {} signers): {:.3} simulated s",
+            3 + k,
+            ms as f64 / 1000.0
+        );
+        assert!(
+            ms <= cfg.liveness_timeout_ms + cfg.heartbeat_interval_ms,
+            "took {ms} ms"
+        );
+        assert!(
+            ms >= cfg.liveness_timeout_ms - cfg.heartbeat_interval_ms,
+            "too early: {ms} ms"
+        );
+        worst = worst.max(ms);
+    }
+    eprintln!(
+        "worst failover time: {:.3} simulated s",
+        worst as f64 / 1000.0
+    );
+}
+
+#[test]
+fn two_dead_coordinators_fail_over_twice() {
+    let mut sim = Sim::new(7, 4, NetParams::perfect(), Config::default());
+    let id = sim.create(3, b"twice", ElectionMethod::HashBased, TweakSpec::None);
+    let (c0, c1) = (
+        coordinator_index(&sim, &id, 0),
+        coordinator_index(&sim, &id, 1),
+    );
+    let others: Vec<usize> = (0..4).filter(|&i| i != c0 && i != c1).collect();
+    // Both stop right after sending their partial signatures (end of round 2).
+    let sent = |s: &Sim| {
+        [c0, c1]
+            .iter()
+            .all(|&c| s.phase(c, &id) >= Some(Phase::PartialSigCollection))
+    };
+    assert!(sim.run_while(T0 + 60_000, sent));
+    assert!(
+        sim.phase(c0, &id) < Some(Phase::BroadcastConfirmation),
+        "coordinator already delivered"
+    );
+    sim.crash(c0);
+    sim.crash(c1);
+    assert!(sim.run_while(T0 + 120_000, |s| others
+        .iter()
+        .all(|&i| s.phase(i, &id) >= Some(Phase::BroadcastConfirmation))));
+    for &i in &others {
+        let failures = sim.nodes[i]
+            .events
+            .iter()
+            .filter(|(_, e)| matches!(e, Event::Failover { .. }))
+            .count();
+        assert_eq!(failures, 2, "node {i}");
+    }
+}
+
+#[test]
+fn restart_after_round_1_moves_to_a_new_attempt_with_fresh_nonces() {
+    let mut sim = Sim::new(11, 3, NetParams::perfect(), Config::default());
+    let id = sim.create(0, b"resume", ElectionMethod::Lexicographic, TweakSpec::None);
+    // Keep node 2 from finishing round 2 so that it crashes holding only a secret nonce.
+    sim.blocked
+        .push((Some(0), 2, musig2_session::wire::Kind::NonceShare));
+    assert!(sim.run_while(T0 + 60_000, |s| s.phase(2, &id)
+        == Some(Phase::NonceCollection)));
+    let first_nonces = sim.nodes[2].nonces_sent.clone();
+    assert_eq!(first_nonces.len(), 1);
+    sim.crash(2);
+    sim.blocked.clear();
+    sim.run_until(sim.now + 3_000);
+    sim.restart(2);
+    assert!(sim.run_while(sim.now + 60_000, |s| s.all_completed(&id)));
+    let info = sim.nodes[2].machine.as_ref().unwrap().session(&id).unwrap();
+    assert!(info.attempt >= 1, "a new attempt started");
+    let later: Vec<_> = sim.nodes[2]
+        .nonces_sent
+        .iter()
+        .filter(|(n, _)| !first_nonces.contains_key(*n))
+        .collect();
+    assert!(!later.is_empty() && later.iter().all(|(_, (_, attempt))| *attempt >= 1));
+    for i in 0..3 {
+        assert!(
+            sim.nodes[i]
+                .events
+                .iter()
+                .any(|(_, e)| matches!(e, Event::NewAttempt { attempt: 1, .. })),
+            "node {i}"
+        );
+    }
+    let keys = sim.keys();
+    for sig in sim.signatures(0, &id) {
+        assert!(verify_final(&keys, TweakSpec::None, b"resume", &sig));
+    }
+}
+
+#[test]
+fn restart_after_completion_recovers_the_signature() {
+    let mut sim = Sim::new(12, 3, NetParams::perfect(), Config::default());
+    let id = sim.create(1, b"late", ElectionMethod::FirstSigner, TweakSpec::None);
+    assert!(sim.run_while(T0 + 60_000, |s| s.phase(2, &id)
+        == Some(Phase::NonceCollection)));
+    sim.crash(2);
+    // The others cannot finish without node 2; it comes back later and they complete.
+    sim.run_until(sim.now + 20_000);
+    assert!(sim.phase(0, &id) < Some(Phase::Aggregation));
+    sim.restart(2);
+    assert!(sim.run_while(sim.now + 60_000, |s| s.all_completed(&id)));
+}
+
+#[test]
+fn a_session_that_cannot_finish_fails_at_expiry() {
+    let config = Config {
+        session_lifetime_ms: 20_000,
+        ..Config::default()
+    };
+    let mut sim = Sim::new(13, 3, NetParams::perfect(), config);
+    let id = sim.create(0, b"doomed", ElectionMethod::Lexicographic, TweakSpec::None);
+    sim.crash(2);
+    sim.run_until(T0 + 25_000);
+    for i in 0..2 {
+        assert_eq!(sim.phase(i, &id), Some(Phase::Failed), "node {i}");
+        assert!(sim.nodes[i].events.iter().any(|(_, e)| matches!(
+            e,
+            Event::Failed {
+                reason: "session expired",
+                ..
+            }
+        )));
+    }
+}
