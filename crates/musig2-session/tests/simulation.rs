@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use musig2_session::crypto::Scheme;
 use musig2_session::wire::TweakSpec;
 use musig2_session::{Config, ElectionMethod, Event, Phase};
 use rand_core::{RngCore, SeedableRng};
@@ -35,6 +36,7 @@ fn three_nodes_on_a_perfect_network_complete() {
 #[derive(Default, Debug)]
 struct Stats {
     scenarios: u64,
+    lotus: u64,
     crashes: u64,
     permanent_crashes: u64,
     failovers: u64,
@@ -80,7 +82,18 @@ fn scenario(seed: u64, stats: &mut Stats) {
     }
     let victim = pick(n as u64) as usize;
     let victim_at = pick(800);
-    let mut msg = vec![0u8; 1 + pick(64) as usize];
+    // One scenario in four signs with the Lotus scheme (32-byte messages).
+    let scheme = if pick(4) == 0 {
+        Scheme::Lotus
+    } else {
+        Scheme::Bip327
+    };
+    let len = if scheme == Scheme::Lotus {
+        32
+    } else {
+        1 + pick(64) as usize
+    };
+    let mut msg = vec![0u8; len];
     msg.iter_mut().for_each(|b| *b = pick(256) as u8);
 
     // Sessions that may be left to expire get a short lifetime, to keep the test quick.
@@ -93,7 +106,7 @@ fn scenario(seed: u64, stats: &mut Stats) {
         session_lifetime_ms: lifetime,
         ..Config::default()
     };
-    let mut sim = Sim::new(seed, n, params, config);
+    let mut sim = Sim::with_scheme(seed, n, params, config, scheme);
     let id = sim.create(creator, &msg, election, tweak);
     let mut plan: Vec<(u64, usize, bool)> = Vec::new();
     for (node, at, back) in &crashes {
@@ -216,9 +229,12 @@ fn scenario(seed: u64, stats: &mut Stats) {
     for i in 0..n {
         for sig in sim.signatures(i, &id) {
             assert!(
-                verify_final(&keys, tweak, &msg, &sig),
+                verify_final_with(scheme, &keys, tweak, &msg, &sig),
                 "seed {seed}: bad signature at {i}"
             );
+            if scheme == Scheme::Bip327 {
+                assert!(verify_final(&keys, tweak, &msg, &sig));
+            }
         }
     }
     // Every node computed the same coordinator and failover order.
@@ -271,6 +287,7 @@ fn scenario(seed: u64, stats: &mut Stats) {
         }
     }
     stats.scenarios += 1;
+    stats.lotus += u64::from(scheme == Scheme::Lotus);
     stats.delivered += sim.delivered;
     stats.sim_ms += sim.now - T0;
 }

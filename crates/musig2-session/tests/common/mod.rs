@@ -76,6 +76,7 @@ pub struct Sim {
     pub delivered: u64,
     /// Dropped on the way: (from, or any sender when `None`; to; message kind).
     pub blocked: Vec<(Option<usize>, usize, musig2_session::wire::Kind)>,
+    pub scheme: Scheme,
     pub record: bool,
 }
 
@@ -85,6 +86,16 @@ pub fn secret(seed: u64, i: usize) -> [u8; 32] {
 
 impl Sim {
     pub fn new(seed: u64, n: usize, params: NetParams, config: Config) -> Self {
+        Self::with_scheme(seed, n, params, config, Scheme::Bip327)
+    }
+
+    pub fn with_scheme(
+        seed: u64,
+        n: usize,
+        params: NetParams,
+        config: Config,
+        scheme: Scheme,
+    ) -> Self {
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let nodes = (0..n)
             .map(|i| {
@@ -94,7 +105,7 @@ impl Sim {
                 rng.fill_bytes(&mut entropy);
                 let m = Machine::new(
                     config.clone(),
-                    Scheme::Bip327,
+                    scheme,
                     SecretKey::from_bytes(&sk).unwrap(),
                     T0,
                     entropy,
@@ -126,6 +137,7 @@ impl Sim {
             delivered: 0,
             blocked: Vec::new(),
             record: false,
+            scheme,
         }
     }
 
@@ -320,7 +332,7 @@ impl Sim {
         let mut entropy = [0u8; 32];
         self.rng.fill_bytes(&mut entropy);
         let sk = SecretKey::from_bytes(&self.nodes[i].sk).unwrap();
-        let mut m = Machine::new(self.config.clone(), Scheme::Bip327, sk, self.now, entropy);
+        let mut m = Machine::new(self.config.clone(), self.scheme, sk, self.now, entropy);
         for (ann, attempt) in self.nodes[i].persisted.values() {
             let _ = m.resume_session(self.now, ann, *attempt);
         }
@@ -430,7 +442,29 @@ impl Sim {
     }
 }
 
-/// Independent check of a final signature with the crypto core (not the session crate).
+/// Independent check of a final signature with the crypto core's scheme API.
+pub fn verify_final_with(
+    scheme: Scheme,
+    keys: &[KeyBytes],
+    tweak: TweakSpec,
+    msg: &[u8],
+    sig: &[u8; 64],
+) -> bool {
+    use musig2_crypto::scheme as cs;
+    let pks: Vec<cs::PublicKey> = keys
+        .iter()
+        .map(|k| cs::PublicKey::from_bytes(k).unwrap())
+        .collect();
+    let tweak = match tweak {
+        TweakSpec::None => cs::Tweak::None,
+        TweakSpec::Taproot { merkle_root } => cs::Tweak::Taproot { merkle_root },
+    };
+    let ctx = cs::SigningContext::new(scheme, &pks, tweak).unwrap();
+    ctx.verify(msg, &cs::Signature::from_bytes(sig).unwrap())
+}
+
+/// Independent check of a BIP-327 final signature with the crypto core's BIP-327 and BIP-340
+/// modules (not the session crate).
 pub fn verify_final(keys: &[KeyBytes], tweak: TweakSpec, msg: &[u8], sig: &[u8; 64]) -> bool {
     let mut ctx = bip327::KeyAggContext::new(&bip327::key_sort(keys)).unwrap();
     if let TweakSpec::Taproot { merkle_root } = tweak {
