@@ -224,6 +224,9 @@ impl Machine {
         ann.validate()?;
         let scheme = scheme_id(self.core.scheme);
         let id = session_id(scheme, &ann);
+        if self.sessions.contains_key(&id) {
+            return Err(Error::InvalidCommand("session exists"));
+        }
         let bytes = self
             .core
             .seal(id, 0, Message::Announcement(ann.clone()), now);
