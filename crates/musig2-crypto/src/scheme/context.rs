@@ -1,7 +1,7 @@
 //! Key aggregation, nonces, signing and aggregation for a key set, in either scheme.
 
 use super::{AggNonce, PartialSignature, PubNonce, PublicKey, Scheme, SecretKey, Signature};
-use crate::{bip327, bip340, lotus, taproot, Error, SecNonce};
+use crate::{bip327, bip340, lotus, taproot, Contribution, Error, SecNonce};
 
 /// How the aggregate key is tweaked before signing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -36,6 +36,13 @@ pub enum SigningSession {
     Bip327(Box<bip327::SessionContext>),
     /// A Lotus session.
     Lotus(Box<lotus::SessionContext>),
+}
+
+fn blame(signer: usize, contrib: Contribution) -> Error {
+    Error::InvalidContribution {
+        signer: Some(signer),
+        contrib,
+    }
 }
 
 fn lotus_msg(msg: &[u8]) -> Result<&[u8; 32], Error> {
@@ -144,7 +151,7 @@ impl SigningContext {
                     .map(|(i, n)| {
                         lotus::PubNonce::from_bytes(n).map_err(|_| Error::InvalidContribution {
                             signer: Some(i),
-                            contrib: crate::Contribution::PubNonce,
+                            contrib: Contribution::PubNonce,
                         })
                     })
                     .collect::<Result<Vec<_>, _>>()?;
@@ -260,8 +267,10 @@ impl SigningSession {
                     .key_agg_context()
                     .signer_index(&pk)
                     .ok_or(Error::SignerNotInKeys)?;
-                let p = bip327::PartialSignature::from_bytes(&psig.to_bytes())?;
-                let n = bip327::PubNonce::from_bytes(&pubnonce.to_bytes())?;
+                let p = bip327::PartialSignature::from_bytes(&psig.to_bytes())
+                    .map_err(|_| blame(index, Contribution::PartialSig))?;
+                let n = bip327::PubNonce::from_bytes(&pubnonce.to_bytes())
+                    .map_err(|_| blame(index, Contribution::PubNonce))?;
                 s.partial_sig_verify(&p, &n, index)
             }
             SigningSession::Lotus(s) => {
@@ -269,8 +278,10 @@ impl SigningSession {
                     .key_agg_context()
                     .signer_index(&pk)
                     .ok_or(Error::SignerNotInKeys)?;
-                let p = lotus::PartialSignature::from_bytes(&psig.to_bytes())?;
-                let n = lotus::PubNonce::from_bytes(&pubnonce.to_bytes())?;
+                let p = lotus::PartialSignature::from_bytes(&psig.to_bytes())
+                    .map_err(|_| blame(index, Contribution::PartialSig))?;
+                let n = lotus::PubNonce::from_bytes(&pubnonce.to_bytes())
+                    .map_err(|_| blame(index, Contribution::PubNonce))?;
                 s.partial_sig_verify(&p, &n, index)
             }
         }
@@ -294,7 +305,7 @@ impl SigningSession {
                         lotus::PartialSignature::from_bytes(p).map_err(|_| {
                             Error::InvalidContribution {
                                 signer: Some(i),
-                                contrib: crate::Contribution::PartialSig,
+                                contrib: Contribution::PartialSig,
                             }
                         })
                     })
