@@ -18,7 +18,7 @@ use super::core::scheme_of;
 
 impl Machine {
     /// Decodes an envelope and verifies its signature. Nothing else is checked.
-    pub(crate) fn open(&self, bytes: &[u8]) -> Result<(Envelope, SchemeId), Error> {
+    pub(crate) fn open(&mut self, bytes: &[u8]) -> Result<(Envelope, SchemeId), Error> {
         let env = Envelope::decode(bytes)?;
         let pk = self.sender_key(&env.sender)?;
         let sig = Signature::from_bytes(&env.signature)?;
@@ -30,8 +30,8 @@ impl Machine {
     }
 
     /// Decodes a sender key, through a small cache (keys are only cached once valid).
-    fn sender_key(&self, raw: &crate::wire::KeyBytes) -> Result<PublicKey, Error> {
-        let mut cache = self.key_cache.borrow_mut();
+    fn sender_key(&mut self, raw: &crate::wire::KeyBytes) -> Result<PublicKey, Error> {
+        let cache = &mut self.key_cache;
         let tick = cache.len() as u64;
         if let Some((pk, _)) = cache.get(raw) {
             return Ok(*pk);

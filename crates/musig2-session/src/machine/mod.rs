@@ -83,7 +83,7 @@ pub struct Machine {
     requests: BoundedMap<[u8; 32], u64>,
     lookups: BoundedMap<[u8; 32], u64>,
     /// Sender keys already decoded (point decompression is costly), with last use.
-    key_cache: std::cell::RefCell<BoundedMap<KeyBytes, (crate::crypto::PublicKey, u64)>>,
+    key_cache: BoundedMap<KeyBytes, (crate::crypto::PublicKey, u64)>,
 }
 
 impl Machine {
@@ -107,7 +107,7 @@ impl Machine {
             directory: BoundedMap::new(config.max_known_signers),
             requests: BoundedMap::new(config.max_sessions),
             lookups: BoundedMap::new(config.max_sessions),
-            key_cache: std::cell::RefCell::new(BoundedMap::new(config.max_known_signers)),
+            key_cache: BoundedMap::new(config.max_known_signers),
             verifier: Box::new(NoIdentity),
             sessions: BTreeMap::new(),
             core: Core::new(config, scheme, sk, now, entropy),

@@ -8,6 +8,8 @@
     clippy::panic
 )]
 
+pub mod arena;
+
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 

@@ -1,0 +1,197 @@
+//! Adversarial suite, part 1: signed but hostile messages (forgery, impersonation, outsiders,
+//! replay, sequence regression, phase violations, equivocation, invalid contributions).
+//! Each is rejected, the offender loses exactly its penalty, and the honest session completes.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+mod common;
+
+use common::arena::*;
+use common::*;
+use musig2_session::wire::{Envelope, Kind, Message};
+use musig2_session::{Error, Phase};
+
+#[test]
+fn a01_forged_signature() {
+    let mut a = Arena::new(1, false);
+    let mut bytes = a.outsider(Message::Join);
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let p = a.attacker.clone();
+    a.expect(&p, &bytes, |e| *e == Error::InvalidSignature);
+    a.finish();
+}
+
+#[test]
+fn a02_impersonated_sender() {
+    let mut a = Arena::new(2, false);
+    let honest = a.sim.nodes[0].key;
+    let env = a.envelope(honest, 0, a.sim.now * 1024 + 7, Message::Join);
+    let bytes = seal(&a.attacker_sk, env);
+    let p = a.attacker.clone();
+    a.expect(&p, &bytes, |e| *e == Error::InvalidSignature);
+    a.finish();
+}
+
+#[test]
+fn a03_sender_not_a_signer() {
+    let mut a = Arena::new(3, false);
+    a.run_until(|s, id| s.phase(TARGET, id).is_some());
+    let bytes = a.outsider(Message::Join);
+    let p = a.attacker.clone();
+    a.expect(&p, &bytes, |e| *e == Error::NotASigner);
+    a.finish();
+}
+
+#[test]
+fn a04_exact_replay_of_a_session_message() {
+    let mut a = Arena::new(4, false);
+    a.run_until(|s, id| s.phase(TARGET, id) >= Some(Phase::PartialSigCollection));
+    let replay = a.sim.nodes[0]
+        .sent
+        .iter()
+        .find(|b| Envelope::decode(b).is_ok_and(|e| e.message == Message::Join))
+        .unwrap()
+        .clone();
+    let p = a.attacker.clone();
+    a.expect(&p, &replay, |e| matches!(e, Error::Duplicate { .. }));
+    a.finish();
+}
+
+#[test]
+fn a05_replay_of_the_announcement() {
+    // Fixed latency: the announcement reaches the target directly, before any other message.
+    let mut a = Arena::with_params(5, false, NetParams::perfect());
+    a.run_until(|s, id| s.phase(TARGET, id).is_some());
+    let replay = a.sim.nodes[0].sent[0].clone();
+    let p = a.attacker.clone();
+    a.expect(&p, &replay, |e| matches!(e, Error::Duplicate { .. }));
+    a.finish();
+}
+
+#[test]
+fn a06_sequence_regression() {
+    let mut a = Arena::new(6, false);
+    a.run_until(|s, id| s.phase(TARGET, id) >= Some(Phase::NonceCollection));
+    let key = a.sim.nodes[INSIDER].key;
+    let seq = a.sim.nodes[INSIDER].last_seq - 1_000;
+    let bytes = seal(
+        &a.sim.nodes[INSIDER].sk.clone(),
+        a.envelope(key, 0, seq, Message::Join),
+    );
+    let p = a.insider_peer();
+    a.expect(&p, &bytes, |e| matches!(e, Error::SeqRegression { .. }));
+    a.finish();
+}
+
+#[test]
+fn a07_partial_signature_before_any_nonce() {
+    let mut a = Arena::new(7, true);
+    a.run_until(|s, id| s.phase(TARGET, id) == Some(Phase::Announced));
+    let bytes = a.insider(Message::PartialSigShare([3; 32]));
+    let p = a.insider_peer();
+    a.expect(&p, &bytes, |e| {
+        matches!(
+            e,
+            Error::OutOfPhase {
+                kind: Kind::PartialSigShare,
+                ..
+            }
+        )
+    });
+    a.finish();
+}
+
+#[test]
+fn a08_nonce_before_we_joined() {
+    let mut a = Arena::new(8, true);
+    a.run_until(|s, id| s.phase(TARGET, id) == Some(Phase::Announced));
+    let bytes = a.insider(Message::NonceShare([2; 66]));
+    let p = a.insider_peer();
+    a.expect(&p, &bytes, |e| {
+        matches!(
+            e,
+            Error::OutOfPhase {
+                kind: Kind::NonceShare,
+                ..
+            }
+        )
+    });
+    a.finish();
+}
+
+#[test]
+fn a09_equivocating_nonce() {
+    let mut a = Arena::new(9, false);
+    hold_in_round_2(&mut a);
+    a.run_until(|s, id| s.phase(TARGET, id) == Some(Phase::PartialSigCollection));
+    let bytes = a.insider(Message::NonceShare(other_valid_nonce(&a)));
+    let p = a.insider_peer();
+    a.expect(&p, &bytes, |e| *e == Error::Equivocation(Kind::NonceShare));
+    a.finish();
+}
+
+#[test]
+fn a10_equivocating_partial_signature() {
+    let mut a = Arena::new(10, false);
+    hold_in_round_2(&mut a);
+    let insider_key = a.sim.nodes[INSIDER].key;
+    a.run_until(|s, id| {
+        s.nodes[TARGET]
+            .machine
+            .as_ref()
+            .and_then(|m| m.session(id))
+            .is_some_and(|i| {
+                i.phase == Phase::PartialSigCollection && !i.waiting_for.contains(&insider_key)
+            })
+    });
+    let bytes = a.insider(Message::PartialSigShare([0x11; 32]));
+    let p = a.insider_peer();
+    a.expect(&p, &bytes, |e| {
+        *e == Error::Equivocation(Kind::PartialSigShare)
+    });
+    a.finish();
+}
+
+#[test]
+fn a11_invalid_partial_signature() {
+    let mut a = Arena::new(11, false);
+    a.sim
+        .blocked
+        .push((Some(INSIDER), TARGET, Kind::PartialSigShare));
+    a.sim.blocked.push((None, TARGET, Kind::SignatureNotice));
+    a.run_until(|s, id| s.phase(TARGET, id) == Some(Phase::PartialSigCollection));
+    let bytes = a.insider(Message::PartialSigShare([0x11; 32]));
+    let p = a.insider_peer();
+    a.expect(&p, &bytes, |e| {
+        *e == Error::InvalidContribution(Kind::PartialSigShare)
+    });
+    a.finish();
+}
+
+#[test]
+fn a12_invalid_nonce_point() {
+    let mut a = Arena::new(12, false);
+    a.sim
+        .blocked
+        .push((Some(INSIDER), TARGET, Kind::NonceShare));
+    a.run_until(|s, id| s.phase(TARGET, id) == Some(Phase::NonceCollection));
+    let bytes = a.insider(Message::NonceShare([0xFF; 66]));
+    let p = a.insider_peer();
+    a.expect(&p, &bytes, |e| {
+        *e == Error::InvalidContribution(Kind::NonceShare)
+    });
+    a.finish();
+}
+
+#[test]
+fn a13_invalid_final_signature() {
+    let mut a = Arena::new(13, false);
+    hold_in_round_2(&mut a);
+    a.run_until(|s, id| s.phase(TARGET, id) == Some(Phase::PartialSigCollection));
+    let bytes = a.insider(Message::SignatureNotice([0x22; 64]));
+    let p = a.insider_peer();
+    a.expect(&p, &bytes, |e| {
+        *e == Error::InvalidContribution(Kind::SignatureNotice)
+    });
+    a.finish();
+}
