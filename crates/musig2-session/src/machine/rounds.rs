@@ -202,10 +202,12 @@ impl Session {
         rng: &mut dyn RngCore,
     ) -> Result<(), Error> {
         let nonce = PubNonce::from_bytes(&bytes)?;
-        match self.nonces.get(j).copied().flatten() {
-            Some(held) if held == nonce => return Ok(()),
-            Some(_) => return Err(Error::Equivocation(Kind::NonceShare)),
-            None => {}
+        if !is_new(
+            self.nonces.get(j).copied().flatten(),
+            nonce,
+            Kind::NonceShare,
+        )? {
+            return Ok(());
         }
         match self.phase {
             Phase::Joining | Phase::NonceCollection => {}
@@ -237,10 +239,12 @@ impl Session {
         rng: &mut dyn RngCore,
     ) -> Result<(), Error> {
         let psig = PartialSignature::from_bytes(&bytes)?;
-        match self.psigs.get(j).copied().flatten() {
-            Some(held) if held == psig => return Ok(()),
-            Some(_) => return Err(Error::Equivocation(Kind::PartialSigShare)),
-            None => {}
+        if !is_new(
+            self.psigs.get(j).copied().flatten(),
+            psig,
+            Kind::PartialSigShare,
+        )? {
+            return Ok(());
         }
         match self.phase {
             Phase::PartialSigCollection | Phase::Aggregation => {}
@@ -295,5 +299,15 @@ impl Session {
             kind,
             phase: self.phase,
         }
+    }
+}
+
+/// Whether `got` is a first contribution: the same one again is a no-op (`false`), a
+/// different one is equivocation.
+fn is_new<T: PartialEq>(held: Option<T>, got: T, kind: Kind) -> Result<bool, Error> {
+    match held {
+        None => Ok(true),
+        Some(h) if h == got => Ok(false),
+        Some(_) => Err(Error::Equivocation(kind)),
     }
 }
