@@ -20,6 +20,8 @@ pub struct Config {
     pub session_lifetime_ms: u64,
     /// Sessions tracked at once (any phase). Default 64.
     pub max_sessions: usize,
+    /// Announced sessions not yet joined that one announcing signer may have here. Default 4.
+    pub max_announced_per_signer: usize,
     /// Signing attempts per session before it fails. Default 8.
     pub max_attempts: u32,
     /// Minimum spacing of advertisements from one peer. Default 60 s.
@@ -168,6 +170,7 @@ impl Default for Config {
             coordinator_deadline_ms: 10_000,
             session_lifetime_ms: 600_000,
             max_sessions: 64,
+            max_announced_per_signer: 4,
             max_attempts: 8,
             advert_interval_ms: 60_000,
             advert_violations_before_ban: 10,

@@ -355,3 +355,45 @@ fn sessions_found_through_the_dht_record() {
         Err(Error::InvalidSignature)
     );
 }
+
+#[test]
+fn unjoined_sessions_are_capped_per_announcing_signer() {
+    let mut sim = Sim::new(8, 2, NetParams::perfect(), Config::default());
+    sim.nodes[1].auto_join = false;
+    let cap = Config::default().max_announced_per_signer;
+    let mut ids = Vec::new();
+    for k in 0..=cap {
+        ids.push(sim.create(
+            0,
+            format!("m{k}").as_bytes(),
+            ElectionMethod::Lexicographic,
+            TweakSpec::None,
+        ));
+    }
+    sim.run_until(T0 + 100);
+    let known = ids.iter().filter(|id| sim.phase(1, id).is_some()).count();
+    assert_eq!(known, cap);
+    assert!(sim.nodes[1]
+        .errors
+        .contains(&Error::Capacity("unjoined sessions of this signer")));
+    // Joining one frees a slot for the next announcement.
+    let now = sim.now;
+    let mut r = rng();
+    sim.nodes[1]
+        .machine
+        .as_mut()
+        .unwrap()
+        .join(now, &ids[0], &mut r)
+        .unwrap();
+    sim.drain(1);
+    let last = *ids.last().unwrap();
+    let record = sim.dht.get(&last).unwrap().clone();
+    assert_eq!(
+        sim.nodes[1]
+            .machine
+            .as_mut()
+            .unwrap()
+            .handle_dht_record(now, &record),
+        Ok(())
+    );
+}

@@ -168,7 +168,18 @@ impl Machine {
         if self.sessions.contains_key(&env.session_id) {
             return Ok(());
         }
-        let s = Session::new(&self.core, env.scheme, ann.clone(), bytes, now)?;
+        // Sessions we have not joined yet cost us state: cap them per announcing signer.
+        let cap = self.core.config.max_announced_per_signer;
+        let pending = self
+            .sessions
+            .values()
+            .filter(|s| s.phase == Phase::Announced && s.creator == env.sender)
+            .count();
+        if pending >= cap {
+            return Err(Error::Capacity("unjoined sessions of this signer"));
+        }
+        let mut s = Session::new(&self.core, env.scheme, ann.clone(), bytes, now)?;
+        s.creator = env.sender;
         let id = self.insert_session(s, now)?;
         self.core.event(Event::SessionDiscovered {
             session_id: id,

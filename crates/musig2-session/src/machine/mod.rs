@@ -187,6 +187,9 @@ impl Machine {
     }
 
     fn insert_session(&mut self, s: Session, now: u64) -> Result<[u8; 32], Error> {
+        if self.sessions.contains_key(&s.id) {
+            return Err(Error::InvalidCommand("session exists"));
+        }
         self.make_room(now)?;
         let id = s.id;
         let order = s.order.iter().map(|&i| s.key(i)).collect();
@@ -334,6 +337,7 @@ impl Machine {
             return Err(Error::SessionExpired);
         }
         s.resumed = true;
+        s.creator = env.sender;
         s.attempt = last_attempt;
         if let Some(j) = s.joined.get_mut(s.me) {
             *j = true;

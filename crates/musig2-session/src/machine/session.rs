@@ -28,6 +28,8 @@ pub fn session_id(scheme: SchemeId, ann: &Announcement) -> [u8; 32] {
 pub(crate) struct Session {
     pub(crate) id: [u8; 32],
     pub(crate) ann: Announcement,
+    /// The signer that announced the session.
+    pub(crate) creator: KeyBytes,
     /// The signed announcement envelope (for re-publication).
     pub(crate) ann_bytes: Vec<u8>,
     pub(crate) keys: Vec<PublicKey>,
@@ -100,6 +102,7 @@ impl Session {
         let n = keys.len();
         Ok(Self {
             id,
+            creator: core.me,
             ann,
             ann_bytes,
             keys,
