@@ -26,7 +26,9 @@ pub struct Config {
     pub max_attempts: u32,
     /// Minimum spacing of advertisements from one peer. Default 60 s.
     pub advert_interval_ms: u64,
-    /// Advertisement rate violations after which a peer is blacklisted for good. Default 10.
+    /// Minimum spacing of signing requests from one peer. Default 1 s.
+    pub request_interval_ms: u64,
+    /// Advertisement (and signing-request) rate violations after which a peer is blacklisted for good. Default 10.
     pub advert_violations_before_ban: u32,
     /// How long a graylisted peer is ignored. Default 10 min.
     pub graylist_duration_ms: u64,
@@ -174,6 +176,7 @@ impl Default for Config {
             max_attempts: 8,
             advert_interval_ms: 60_000,
             advert_violations_before_ban: 10,
+            request_interval_ms: 1_000,
             graylist_duration_ms: 600_000,
             key_caps: KeyCaps::default(),
             max_tracked_peers: 4096,

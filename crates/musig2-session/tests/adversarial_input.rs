@@ -350,3 +350,31 @@ fn a38_heartbeat_with_invalid_phase() {
     a.expect(&p, &raw, decode_err);
     a.finish();
 }
+
+#[test]
+fn a39_signing_request_flood() {
+    let mut a = Arena::new(39, false);
+    let p = a.attacker.clone();
+    let keys = a.sim.keys();
+    let request = |i: u8| {
+        musig2_session::wire::Message::SigningRequest(musig2_session::wire::SigningRequest {
+            tx_type: "spend".into(),
+            message: vec![i],
+            signers: keys.clone(),
+            expires_at: T0 + 60_000,
+        })
+    };
+    let first = a.outsider(request(0));
+    a.sim.inject(TARGET, &p, &first).unwrap();
+    for i in 1..5 {
+        let b = a.outsider(request(i));
+        a.expect(&p, &b, |e| matches!(e, Error::RateLimited { .. }));
+    }
+    let asked = a.sim.nodes[TARGET]
+        .events
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::SigningRequested { .. }))
+        .count();
+    assert_eq!(asked, 1);
+    a.finish();
+}

@@ -8,7 +8,7 @@ use crate::identity::IdentityTier;
 use crate::peer::PeerId;
 use crate::rate_limit::RateViolation;
 use crate::wire::{
-    signers_topic, Advertisement, Envelope, IdentityClaim, KeyBytes, Message, SigningRequest,
+    signers_topic, Advertisement, Envelope, IdentityClaim, KeyBytes, Kind, Message, SigningRequest,
 };
 
 /// What we remember about an advertised signer.
@@ -21,8 +21,14 @@ pub(crate) struct KnownSigner {
 }
 
 impl Machine {
-    pub(crate) fn check_advert_rate(&mut self, from: &PeerId, now: u64) -> Result<(), Error> {
-        match self.rate.check(from, now) {
+    /// Rate-limits advertisements and signing requests per transport peer (separate budgets).
+    pub(crate) fn check_rate(&mut self, kind: Kind, from: &PeerId, now: u64) -> Result<(), Error> {
+        let limiter = match kind {
+            Kind::SignerAdvertisement => &mut self.rate,
+            Kind::SigningRequest => &mut self.request_rate,
+            _ => return Ok(()),
+        };
+        match limiter.check(from, now) {
             Ok(()) => Ok(()),
             Err(v @ RateViolation::Ban(_)) => {
                 self.reputation.ban(from);

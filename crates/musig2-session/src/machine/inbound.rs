@@ -91,9 +91,10 @@ impl Machine {
             }
             .into());
         }
-        // Advertisements are rate-limited per transport peer before any signature work.
-        if bytes.get(1) == Some(&(Kind::SignerAdvertisement as u8)) {
-            self.check_advert_rate(from, now)?;
+        // Advertisements and signing requests are rate-limited per transport peer before any
+        // signature work.
+        if let Some(kind) = bytes.get(1).and_then(|&k| Kind::from_code(k).ok()) {
+            self.check_rate(kind, from, now)?;
         }
         let (env, scheme) = self.open(bytes)?;
         if scheme_of(scheme) != self.core.scheme {

@@ -76,6 +76,7 @@ pub struct Machine {
     sessions: BTreeMap<[u8; 32], Session>,
     replay: ReplayGuard,
     rate: RateLimiter,
+    request_rate: RateLimiter,
     reputation: Reputation,
     keys: KeyRegistry,
     verifier: Box<dyn IdentityVerifier + Send>,
@@ -95,6 +96,11 @@ impl Machine {
             replay: ReplayGuard::new(cap.saturating_mul(4)),
             rate: RateLimiter::new(
                 config.advert_interval_ms,
+                config.advert_violations_before_ban,
+                cap,
+            ),
+            request_rate: RateLimiter::new(
+                config.request_interval_ms,
                 config.advert_violations_before_ban,
                 cap,
             ),
