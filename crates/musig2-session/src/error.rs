@@ -184,6 +184,10 @@ pub enum Error {
     /// Not penalized: it will be retransmitted.
     #[error("premature {0:?}")]
     Premature(Kind),
+    /// A partial signature was made for another aggregate nonce than ours: a signer sent
+    /// different nonces to different signers. Nobody can be blamed; a new attempt starts.
+    #[error("partial signature made for another nonce set")]
+    NonceSetMismatch,
     /// The attempt number is beyond what `max_attempts` allows.
     #[error("attempt {0} out of range")]
     AttemptOutOfRange(u32),
@@ -232,6 +236,7 @@ impl Error {
             | Self::Graylisted
             | Self::StaleAttempt(_)
             | Self::Premature(_)
+            | Self::NonceSetMismatch
             | Self::WrongScheme
             | Self::NotOurSession
             | Self::UnexpectedKind(_)

@@ -87,7 +87,10 @@ fn a06_sequence_regression() {
 fn a07_partial_signature_before_any_nonce() {
     let mut a = Arena::new(7, true);
     a.run_until(|s, id| s.phase(TARGET, id) == Some(Phase::Announced));
-    let bytes = a.insider(Message::PartialSigShare([3; 32]));
+    let bytes = a.insider(Message::PartialSigShare {
+        psig: [3; 32],
+        aggnonce: [2; 66],
+    });
     let p = a.insider_peer();
     a.expect(&p, &bytes, |e| {
         matches!(
@@ -144,7 +147,11 @@ fn a10_equivocating_partial_signature() {
                 i.phase == Phase::PartialSigCollection && !i.waiting_for.contains(&insider_key)
             })
     });
-    let bytes = a.insider(Message::PartialSigShare([0x11; 32]));
+    let aggnonce = insider_aggnonce(&a);
+    let bytes = a.insider(Message::PartialSigShare {
+        psig: [0x11; 32],
+        aggnonce,
+    });
     let p = a.insider_peer();
     a.expect(&p, &bytes, |e| {
         *e == Error::Equivocation(Kind::PartialSigShare)
@@ -159,8 +166,16 @@ fn a11_invalid_partial_signature() {
         .blocked
         .push((Some(INSIDER), TARGET, Kind::PartialSigShare));
     a.sim.blocked.push((None, TARGET, Kind::SignatureNotice));
-    a.run_until(|s, id| s.phase(TARGET, id) == Some(Phase::PartialSigCollection));
-    let bytes = a.insider(Message::PartialSigShare([0x11; 32]));
+    a.run_until(|s, id| {
+        s.phase(TARGET, id) == Some(Phase::PartialSigCollection)
+            && s.phase(INSIDER, id) >= Some(Phase::PartialSigCollection)
+    });
+    // Made for the right nonce set, but not a valid partial signature.
+    let aggnonce = insider_aggnonce(&a);
+    let bytes = a.insider(Message::PartialSigShare {
+        psig: [0x11; 32],
+        aggnonce,
+    });
     let p = a.insider_peer();
     a.expect(&p, &bytes, |e| {
         *e == Error::InvalidContribution(Kind::PartialSigShare)
@@ -193,5 +208,59 @@ fn a13_invalid_final_signature() {
     a.expect(&p, &bytes, |e| {
         *e == Error::InvalidContribution(Kind::SignatureNotice)
     });
+    a.finish();
+}
+
+/// The aggregate nonce the insider used (from its own, possibly withheld, share).
+fn insider_aggnonce(a: &Arena) -> [u8; 66] {
+    a.sim.nodes[INSIDER]
+        .sent
+        .iter()
+        .find_map(|b| match Envelope::decode(b).ok()?.message {
+            Message::PartialSigShare { aggnonce, .. } => Some(aggnonce),
+            _ => None,
+        })
+        .unwrap()
+}
+
+#[test]
+fn a40_nonce_equivocation_across_receivers_blames_no_honest_signer() {
+    let mut a = Arena::new(40, false);
+    // The insider shows the target a different nonce than everyone else.
+    a.sim
+        .blocked
+        .push((Some(INSIDER), TARGET, Kind::NonceShare));
+    a.run_until(|s, id| s.phase(TARGET, id) == Some(Phase::NonceCollection));
+    let forged = a.insider(Message::NonceShare(other_valid_nonce(&a)));
+    a.sim.inject(TARGET, &a.insider_peer(), &forged).unwrap();
+    a.sim.blocked.clear();
+    let honest = a.sim.nodes[0].peer.clone();
+    let before = a.score(&honest);
+    let id = a.id;
+    a.run_until(|s, id| {
+        s.nodes[TARGET].errors.contains(&Error::NonceSetMismatch) || s.all_completed(id)
+    });
+    assert!(a.sim.nodes[TARGET]
+        .errors
+        .contains(&Error::NonceSetMismatch));
+    assert!(
+        a.score(&honest) >= before,
+        "the honest signer was not penalized"
+    );
+    assert!(!a.sim.nodes[TARGET]
+        .errors
+        .contains(&Error::InvalidContribution(Kind::PartialSigShare)));
+    // The insider's real nonce, arriving later, is caught as equivocation.
+    assert!(a
+        .sim
+        .run_while(a.sim.now + 60_000, |s| s.all_completed(&id)));
+    let attempt = a.sim.nodes[TARGET]
+        .machine
+        .as_ref()
+        .unwrap()
+        .session(&id)
+        .unwrap()
+        .attempt;
+    assert!(attempt >= 1, "a fresh attempt replaced the poisoned one");
     a.finish();
 }

@@ -260,7 +260,9 @@ impl Machine {
                 s.advance(core, now, rng)
             }
             Message::NonceShare(n) => s.on_nonce(core, j, n, now, rng),
-            Message::PartialSigShare(p) => s.on_psig(core, j, p, now, rng),
+            Message::PartialSigShare { psig, aggnonce } => {
+                s.on_psig(core, j, psig, aggnonce, now, rng)
+            }
             Message::Heartbeat { phase, have } => {
                 // The sender is behind us, or at our phase without our contribution.
                 let mine = 1u64.checked_shl(s.me as u32).unwrap_or(0);

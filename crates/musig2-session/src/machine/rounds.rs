@@ -122,7 +122,11 @@ impl Session {
                         *slot = Some(psig);
                     }
                     self.set_phase(core, Phase::PartialSigCollection);
-                    self.broadcast(core, &Message::PartialSigShare(psig.to_bytes()), now);
+                    let share = Message::PartialSigShare {
+                        psig: psig.to_bytes(),
+                        aggnonce: agg.to_bytes(),
+                    };
+                    self.broadcast(core, &share, now);
                 }
                 Phase::PartialSigCollection if self.psigs.iter().all(Option::is_some) => {
                     self.agg_anchor = now;
@@ -235,6 +239,7 @@ impl Session {
         core: &mut Core,
         j: usize,
         bytes: [u8; 32],
+        their_aggnonce: [u8; 66],
         now: u64,
         rng: &mut dyn RngCore,
     ) -> Result<(), Error> {
@@ -255,6 +260,13 @@ impl Session {
                 return Err(self.out_of_phase(Kind::PartialSigShare))
             }
             _ => return Ok(()),
+        }
+        if self.aggnonce.map(|a| a.to_bytes()) != Some(their_aggnonce) {
+            // The sender aggregated other nonces than we did: some signer equivocated its
+            // nonce (we cannot tell who). Blame nobody; start over with fresh nonces.
+            let next = self.attempt.saturating_add(1);
+            self.start_attempt(core, next, now, rng)?;
+            return Err(Error::NonceSetMismatch);
         }
         let (Some(signing), Some(Some(nonce)), Some(key)) = (
             self.signing.as_ref(),

@@ -186,8 +186,11 @@ impl Session {
         if let Some(Some(n)) = self.nonces.get(self.me) {
             out.push(Message::NonceShare(n.to_bytes()));
         }
-        if let Some(Some(p)) = self.psigs.get(self.me) {
-            out.push(Message::PartialSigShare(p.to_bytes()));
+        if let (Some(Some(p)), Some(agg)) = (self.psigs.get(self.me), self.aggnonce) {
+            out.push(Message::PartialSigShare {
+                psig: p.to_bytes(),
+                aggnonce: agg.to_bytes(),
+            });
         }
         out
     }

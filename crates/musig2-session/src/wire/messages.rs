@@ -61,7 +61,7 @@ impl Kind {
             Self::SessionAnnouncement | Self::SigningRequest => 8192,
             Self::Join | Self::Accept => 0,
             Self::NonceShare => 66,
-            Self::PartialSigShare => 32,
+            Self::PartialSigShare => 98,
             Self::Abort => 130,
             Self::SignatureNotice => 64,
             Self::SignerAdvertisement => 512,
@@ -288,8 +288,15 @@ pub enum Message {
     Accept,
     /// A 66-byte public nonce.
     NonceShare([u8; 66]),
-    /// A 32-byte partial signature.
-    PartialSigShare([u8; 32]),
+    /// A partial signature, bound to the aggregate nonce it was made for (so a receiver that
+    /// aggregated a different nonce set knows a nonce was equivocated, instead of blaming the
+    /// sender).
+    PartialSigShare {
+        /// The 32-byte partial signature.
+        psig: [u8; 32],
+        /// The 66-byte aggregate nonce the signer used.
+        aggnonce: [u8; 66],
+    },
     /// See [`Abort`].
     Abort(Abort),
     /// A 64-byte final signature.
@@ -316,7 +323,7 @@ impl Message {
             Self::Join => Kind::Join,
             Self::Accept => Kind::Accept,
             Self::NonceShare(_) => Kind::NonceShare,
-            Self::PartialSigShare(_) => Kind::PartialSigShare,
+            Self::PartialSigShare { .. } => Kind::PartialSigShare,
             Self::Abort(_) => Kind::Abort,
             Self::SignatureNotice(_) => Kind::SignatureNotice,
             Self::Advertisement(_) => Kind::SignerAdvertisement,
@@ -364,7 +371,10 @@ impl Message {
             Self::Announcement(a) => a.encode_into(&mut w, false),
             Self::Join | Self::Accept => {}
             Self::NonceShare(n) => w.put(n),
-            Self::PartialSigShare(p) => w.put(p),
+            Self::PartialSigShare { psig, aggnonce } => {
+                w.put(psig);
+                w.put(aggnonce);
+            }
             Self::Abort(a) => {
                 w.u8(a.reason as u8);
                 w.bytes_u8(a.detail.as_bytes());
@@ -418,7 +428,10 @@ impl Message {
             Kind::Join => Self::Join,
             Kind::Accept => Self::Accept,
             Kind::NonceShare => Self::NonceShare(r.array()?),
-            Kind::PartialSigShare => Self::PartialSigShare(r.array()?),
+            Kind::PartialSigShare => Self::PartialSigShare {
+                psig: r.array()?,
+                aggnonce: r.array()?,
+            },
             Kind::Abort => {
                 let reason = AbortReason::from_code(r.u8()?)?;
                 let detail = core::str::from_utf8(r.bytes_u8(0, 128)?)

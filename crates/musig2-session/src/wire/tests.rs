@@ -63,7 +63,16 @@ fn message() -> impl Strategy<Value = Message> {
         Just(Message::Accept),
         proptest::collection::vec(any::<u8>(), 66)
             .prop_map(|v| Message::NonceShare(v.try_into().unwrap())),
-        any::<[u8; 32]>().prop_map(Message::PartialSigShare),
+        (
+            any::<[u8; 32]>(),
+            proptest::collection::vec(any::<u8>(), 66)
+        )
+            .prop_map(|(psig, a)| {
+                Message::PartialSigShare {
+                    psig,
+                    aggnonce: a.try_into().unwrap(),
+                }
+            }),
         (0u8..5, "[ -~]{0,128}").prop_map(|(r, detail)| Message::Abort(Abort {
             reason: [
                 AbortReason::Declined,
