@@ -397,3 +397,9 @@ fn unjoined_sessions_are_capped_per_announcing_signer() {
         Ok(())
     );
 }
+
+#[test]
+fn the_machine_can_move_between_threads() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Machine>();
+}
