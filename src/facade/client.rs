@@ -89,7 +89,7 @@ impl MuSigClient {
                 }
                 s.starting = true;
             }
-            let result = Node::new(keypair, node_config).await;
+            let result = Node::new(keypair, node_config, None).await;
             let (node, handle, mut node_events) = match result {
                 Ok(parts) => parts,
                 Err(e) => {

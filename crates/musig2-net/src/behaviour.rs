@@ -9,7 +9,7 @@ use libp2p::{gossipsub, identify, kad, ping, relay, request_response, PeerId};
 use sha2::{Digest, Sha256};
 
 use crate::codec::DirectCodec;
-use crate::protocol::{DIRECT_PROTOCOL, IDENTIFY_PROTOCOL_VERSION, KAD_PROTOCOL};
+use crate::protocol::{DIRECT_PROTOCOL, IDENTIFY_PROTOCOL_VERSION, KAD_PROTOCOL, SESSION_PROTOCOL};
 
 pub use composed::{PeerBehaviour, PeerBehaviourEvent};
 
@@ -33,8 +33,10 @@ mod composed {
         pub kad: kad::Behaviour<kad::store::MemoryStore>,
         /// GossipSub for signer advertisements.
         pub gossipsub: gossipsub::Behaviour,
-        /// Direct messages of the signing rounds.
+        /// Raw direct messages (diagnostics).
         pub direct: request_response::Behaviour<DirectCodec>,
+        /// Signed session-protocol envelopes of the signing rounds.
+        pub session: request_response::Behaviour<DirectCodec>,
     }
 }
 
@@ -58,7 +60,8 @@ impl PeerBehaviour {
             ping: ping::Behaviour::new(ping::Config::new().with_interval(Duration::from_secs(5))),
             kad,
             gossipsub: gossipsub_behaviour(keypair)?,
-            direct: direct_behaviour(),
+            direct: direct_behaviour(DIRECT_PROTOCOL),
+            session: direct_behaviour(SESSION_PROTOCOL),
         })
     }
 }
@@ -100,11 +103,13 @@ pub fn gossipsub_behaviour(keypair: &Keypair) -> Result<gossipsub::Behaviour, cr
     .map_err(|e| crate::NetError::Config(e.to_string()))
 }
 
-/// The direct request-response behaviour with bounded sizes and a request timeout.
-pub fn direct_behaviour() -> request_response::Behaviour<DirectCodec> {
+/// A request-response behaviour on `protocol` with bounded sizes and a request timeout.
+pub fn direct_behaviour(
+    protocol: libp2p::StreamProtocol,
+) -> request_response::Behaviour<DirectCodec> {
     request_response::Behaviour::with_codec(
         DirectCodec::default(),
-        [(DIRECT_PROTOCOL, request_response::ProtocolSupport::Full)],
+        [(protocol, request_response::ProtocolSupport::Full)],
         request_response::Config::default()
             .with_request_timeout(Duration::from_secs(20))
             .with_max_concurrent_streams(64),

@@ -6,8 +6,10 @@
 
 pub mod behaviour;
 pub mod capabilities;
+pub mod clock;
 pub mod codec;
 pub mod error;
+pub mod identity;
 pub mod node;
 pub mod protocol;
 pub mod transport;

@@ -2,8 +2,13 @@
 
 use libp2p::StreamProtocol;
 
-/// Request-response protocol for direct, Noise-encrypted messages between signers.
+/// Request-response protocol for raw direct messages: a diagnostic that proves the path to
+/// a peer works (the receiver answers with the SHA-256 of the bytes it got).
 pub const DIRECT_PROTOCOL: StreamProtocol = StreamProtocol::new("/musig2-p2p/direct/1.0.0");
+
+/// Request-response protocol carrying the signed envelopes of the session protocol
+/// (`docs/protocol.md`); every request is fed to the receiver's session state machine.
+pub const SESSION_PROTOCOL: StreamProtocol = StreamProtocol::new("/musig2-p2p/session/1.0.0");
 
 /// Kademlia protocol name of our own DHT, so we never mix records with the public IPFS DHT.
 pub const KAD_PROTOCOL: StreamProtocol = StreamProtocol::new("/musig2-p2p/kad/1.0.0");

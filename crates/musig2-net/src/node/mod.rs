@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use futures::channel::{mpsc, oneshot};
-use futures::{SinkExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, OutboundRequestId};
 use libp2p::swarm::SwarmEvent;
@@ -13,6 +13,11 @@ use sha2::{Digest, Sha256};
 
 use crate::behaviour::{PeerBehaviour, PeerBehaviourEvent};
 use crate::NetError;
+
+mod session_io;
+
+pub use musig2_session::Machine;
+pub use rand_core::OsRng;
 
 /// Bound of the command queue from handles to the driver.
 const COMMAND_QUEUE: usize = 64;
@@ -72,7 +77,21 @@ pub enum NodeEvent {
         /// The bytes, exactly as sent.
         data: Vec<u8>,
     },
+    /// The session state machine reported something.
+    Session(musig2_session::Event),
+    /// A session-protocol message from a peer was rejected (the peer was penalized if the
+    /// error names an offence).
+    SessionRejected {
+        /// The sending peer.
+        from: PeerId,
+        /// Why, in words.
+        reason: String,
+    },
 }
+
+/// Work to run on the node's session state machine, with the current time and the node's
+/// random source.
+type MachineTask = Box<dyn FnOnce(&mut Machine, u64, &mut OsRng) + Send>;
 
 enum Command {
     SendDirect {
@@ -80,6 +99,8 @@ enum Command {
         data: Vec<u8>,
         reply: oneshot::Sender<Result<[u8; 32], NetError>>,
     },
+    WithMachine(MachineTask),
+    Subscribe(String),
     Shutdown,
 }
 
@@ -124,6 +145,41 @@ impl NodeHandle {
         Ok(())
     }
 
+    /// Runs `task` on the node's session state machine (then carries out whatever it queued)
+    /// and returns its result.
+    ///
+    /// # Errors
+    /// [`NetError::Stopped`] if the node stopped, [`NetError::Config`] if it has no machine.
+    pub async fn with_machine<R: Send + 'static>(
+        &self,
+        task: impl FnOnce(&mut Machine, u64, &mut OsRng) -> R + Send + 'static,
+    ) -> Result<R, NetError> {
+        let (reply, rx) = oneshot::channel();
+        let boxed: MachineTask = Box::new(move |m, now, rng| {
+            let _ = reply.send(task(m, now, rng));
+        });
+        self.commands
+            .clone()
+            .send(Command::WithMachine(boxed))
+            .await
+            .map_err(|_| NetError::Stopped)?;
+        rx.await
+            .map_err(|_| NetError::Config("this node has no session machine".into()))
+    }
+
+    /// Subscribes to a GossipSub topic (for example `musig2:signers:<TYPE>`) so that
+    /// advertisements on it reach this node's session machine.
+    ///
+    /// # Errors
+    /// [`NetError::Stopped`] if the node stopped.
+    pub async fn subscribe(&self, topic: String) -> Result<(), NetError> {
+        self.commands
+            .clone()
+            .send(Command::Subscribe(topic))
+            .await
+            .map_err(|_| NetError::Stopped)
+    }
+
     /// Asks the node to stop; its `run` future then completes.
     pub async fn shutdown(&self) {
         let _ = self.commands.clone().send(Command::Shutdown).await;
@@ -138,6 +194,9 @@ pub struct Node {
     relays: HashMap<PeerId, Multiaddr>,
     reserving: HashSet<PeerId>,
     pending: HashMap<OutboundRequestId, oneshot::Sender<Result<[u8; 32], NetError>>>,
+    machine: Option<Machine>,
+    rng: OsRng,
+    lookups: HashMap<libp2p::kad::QueryId, [u8; 32]>,
 }
 
 /// Extracts the peer ID that a multiaddr ends with.
@@ -162,6 +221,7 @@ impl Node {
     pub async fn new(
         keypair: Keypair,
         config: NodeConfig,
+        machine: Option<Machine>,
     ) -> Result<(Self, NodeHandle, mpsc::Receiver<NodeEvent>), NetError> {
         let mut relays = HashMap::new();
         for addr in &config.relays {
@@ -169,6 +229,9 @@ impl Node {
         }
         let peer_id = keypair.public().to_peer_id();
         let mut swarm = crate::transport::build_peer_swarm(keypair).await?;
+        for (peer, addr) in &relays {
+            swarm.behaviour_mut().kad.add_address(peer, addr.clone());
+        }
         for addr in config.listen {
             swarm
                 .listen_on(addr.clone())
@@ -183,6 +246,9 @@ impl Node {
             relays,
             reserving: HashSet::new(),
             pending: HashMap::new(),
+            machine,
+            rng: OsRng,
+            lookups: HashMap::new(),
         };
         Ok((
             node,
@@ -206,15 +272,28 @@ impl Node {
             }
         }
         loop {
+            let timer = self.session_timer();
             futures::select! {
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
                 command = self.commands.next() => match command {
                     Some(Command::SendDirect { target, data, reply }) => {
                         self.send_direct(target, data, reply)
                     }
+                    Some(Command::WithMachine(task)) => {
+                        if let Some(machine) = self.machine.as_mut() {
+                            task(machine, crate::clock::now_ms(), &mut self.rng);
+                        }
+                    }
+                    Some(Command::Subscribe(topic)) => self.subscribe(&topic),
                     Some(Command::Shutdown) | None => break,
                 },
+                () = timer.fuse() => {
+                    if let Some(machine) = self.machine.as_mut() {
+                        machine.handle_timeout(crate::clock::now_ms());
+                    }
+                }
             }
+            self.flush_machine();
         }
         for (_, reply) in self.pending.drain() {
             let _ = reply.send(Err(NetError::Stopped));
@@ -315,6 +394,9 @@ impl Node {
                 }
             }
             SwarmEvent::Behaviour(PeerBehaviourEvent::Direct(event)) => self.on_direct(event),
+            SwarmEvent::Behaviour(PeerBehaviourEvent::Session(event)) => self.on_session(event),
+            SwarmEvent::Behaviour(PeerBehaviourEvent::Gossipsub(event)) => self.on_gossip(event),
+            SwarmEvent::Behaviour(PeerBehaviourEvent::Kad(event)) => self.on_kad(event),
             _ => {}
         }
     }

@@ -1,0 +1,201 @@
+//! Carries the session state machine's decisions onto the swarm and feeds it what arrives:
+//! direct envelopes, GossipSub adverts, DHT records and timer expiries. No decision is made
+//! here; every accept/reject comes from the machine.
+
+use std::time::Duration;
+
+use libp2p::multiaddr::Protocol;
+use libp2p::{gossipsub, kad, request_response, Multiaddr, PeerId};
+use musig2_session::{Destination, Event};
+use sha2::{Digest, Sha256};
+
+use super::{Node, NodeEvent};
+use crate::clock::now_ms;
+use crate::identity::peer_id_of_signer;
+
+/// Most DHT look-ups in flight at once.
+const MAX_LOOKUPS: usize = 256;
+
+fn session_peer(peer: &PeerId) -> musig2_session::PeerId {
+    musig2_session::PeerId::new(peer.to_bytes())
+}
+
+impl Node {
+    /// A future that completes at the machine's next deadline (never, without one).
+    pub(super) fn session_timer(&self) -> futures::future::BoxFuture<'static, ()> {
+        use futures::FutureExt;
+        match self.machine.as_ref().and_then(|m| m.poll_timeout()) {
+            Some(deadline) => {
+                let wait = deadline.saturating_sub(now_ms());
+                futures_timer::Delay::new(Duration::from_millis(wait)).boxed()
+            }
+            None => futures::future::pending().boxed(),
+        }
+    }
+
+    pub(super) fn subscribe(&mut self, topic: &str) {
+        let topic = gossipsub::IdentTopic::new(topic);
+        if let Err(e) = self.swarm.behaviour_mut().gossipsub.subscribe(&topic) {
+            tracing::warn!("cannot subscribe to {topic}: {e}");
+        }
+    }
+
+    /// Addresses a peer may be reached at: through each of our relays.
+    fn circuit_addresses(&self, peer: PeerId) -> Vec<Multiaddr> {
+        self.relays
+            .values()
+            .map(|r| {
+                r.clone()
+                    .with(Protocol::P2pCircuit)
+                    .with(Protocol::P2p(peer))
+            })
+            .collect()
+    }
+
+    /// Sends every queued transmit and reports every queued event of the machine.
+    pub(super) fn flush_machine(&mut self) {
+        let Some(machine) = self.machine.as_mut() else {
+            return;
+        };
+        let mut transmits = Vec::new();
+        while let Some(t) = machine.poll_transmit() {
+            transmits.push(t);
+        }
+        let mut events = Vec::new();
+        while let Some(e) = machine.poll_event() {
+            events.push(e);
+        }
+        for t in transmits {
+            match t.to {
+                Destination::Signer(key) => match peer_id_of_signer(&key) {
+                    Ok(peer) if peer == *self.swarm.local_peer_id() => {}
+                    Ok(peer) => {
+                        let addrs = self.circuit_addresses(peer);
+                        self.swarm
+                            .behaviour_mut()
+                            .session
+                            .send_request_with_addresses(&peer, t.bytes, addrs);
+                    }
+                    Err(e) => tracing::warn!("cannot address signer: {e}"),
+                },
+                Destination::Topic(topic) => {
+                    let topic = gossipsub::IdentTopic::new(topic);
+                    if let Err(e) = self.swarm.behaviour_mut().gossipsub.publish(topic, t.bytes) {
+                        tracing::debug!("advert not published: {e}");
+                    }
+                }
+                Destination::DhtPut(key) => {
+                    let record = kad::Record::new(kad::RecordKey::new(&key), t.bytes);
+                    if let Err(e) = self
+                        .swarm
+                        .behaviour_mut()
+                        .kad
+                        .put_record(record, kad::Quorum::One)
+                    {
+                        tracing::warn!("DHT put failed: {e}");
+                    }
+                }
+            }
+        }
+        for event in events {
+            match &event {
+                Event::SessionLookup { session_id } if self.lookups.len() < MAX_LOOKUPS => {
+                    let query = self
+                        .swarm
+                        .behaviour_mut()
+                        .kad
+                        .get_record(kad::RecordKey::new(session_id));
+                    self.lookups.insert(query, *session_id);
+                }
+                Event::PeerBanned { peer } => {
+                    if let Ok(peer) = PeerId::from_bytes(&peer.0) {
+                        let _ = self.swarm.disconnect_peer_id(peer);
+                    }
+                }
+                _ => {}
+            }
+            self.emit(NodeEvent::Session(event));
+        }
+    }
+
+    fn feed(&mut self, from: PeerId, bytes: &[u8]) -> bool {
+        let Some(machine) = self.machine.as_mut() else {
+            return false;
+        };
+        match machine.handle_message(now_ms(), &session_peer(&from), bytes, &mut self.rng) {
+            Ok(()) => true,
+            Err(e) => {
+                self.emit(NodeEvent::SessionRejected {
+                    from,
+                    reason: e.to_string(),
+                });
+                false
+            }
+        }
+    }
+
+    pub(super) fn on_session(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) {
+        if let request_response::Event::Message {
+            peer,
+            message:
+                request_response::Message::Request {
+                    request, channel, ..
+                },
+            ..
+        } = event
+        {
+            let receipt = Sha256::digest(&request).to_vec();
+            let _ = self
+                .swarm
+                .behaviour_mut()
+                .session
+                .send_response(channel, receipt);
+            self.feed(peer, &request);
+        } else if let request_response::Event::OutboundFailure { peer, error, .. } = event {
+            tracing::debug!(%peer, "session message not delivered: {error}");
+        }
+    }
+
+    pub(super) fn on_gossip(&mut self, event: gossipsub::Event) {
+        if let gossipsub::Event::Message {
+            propagation_source,
+            message_id,
+            message,
+        } = event
+        {
+            let author = message.source.unwrap_or(propagation_source);
+            let accepted = self.feed(author, &message.data);
+            let verdict = if accepted {
+                gossipsub::MessageAcceptance::Accept
+            } else {
+                gossipsub::MessageAcceptance::Reject
+            };
+            let _ = self
+                .swarm
+                .behaviour_mut()
+                .gossipsub
+                .report_message_validation_result(&message_id, &propagation_source, verdict);
+        }
+    }
+
+    pub(super) fn on_kad(&mut self, event: kad::Event) {
+        if let kad::Event::OutboundQueryProgressed {
+            id, result, step, ..
+        } = event
+        {
+            let kad::QueryResult::GetRecord(result) = result else {
+                return;
+            };
+            if step.last {
+                self.lookups.remove(&id);
+            }
+            if let Ok(kad::GetRecordOk::FoundRecord(found)) = result {
+                if let Some(machine) = self.machine.as_mut() {
+                    if let Err(e) = machine.handle_dht_record(now_ms(), &found.record.value) {
+                        tracing::debug!("DHT record rejected: {e}");
+                    }
+                }
+            }
+        }
+    }
+}
