@@ -1,7 +1,9 @@
 //! The client's configuration as passed from JavaScript.
 
+use musig2_crypto::scheme::{Scheme, SecretKey};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
+use zeroize::Zeroize;
 
 use super::errors::{js_error, ErrorCode};
 
@@ -13,11 +15,16 @@ export interface MuSigClientConfig {
   relays: string[];
   /** How long start() waits for a relay reservation, in ms. Default 15000. */
   connectTimeoutMs?: number;
+  /** The wallet's 32-byte secp256k1 signing key; a new random key when omitted. It is moved
+   *  into wasm memory, never persisted, and also becomes the peer's libp2p identity. */
+  secretKey?: Uint8Array;
+  /** The MuSig2 scheme of this wallet's sessions. Default "bip327". */
+  scheme?: SchemeName;
 }
 "#;
 
 /// Parsed configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientConfig {
     /// Relay multiaddrs.
@@ -25,6 +32,16 @@ pub struct ClientConfig {
     /// How long `start()` waits for a reservation.
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout_ms: u32,
+    /// The signing key (taken out and zeroized by `from_js`).
+    #[serde(default)]
+    secret_key: Option<serde_bytes::ByteBuf>,
+    /// The scheme name.
+    #[serde(default = "default_scheme")]
+    pub scheme: String,
+}
+
+fn default_scheme() -> String {
+    "bip327".into()
 }
 
 fn default_connect_timeout() -> u32 {
@@ -32,10 +49,33 @@ fn default_connect_timeout() -> u32 {
 }
 
 impl ClientConfig {
-    /// Reads the configuration object, with a typed error for anything malformed.
-    pub fn from_js(value: JsValue) -> Result<(Self, musig2_net::NodeConfig), JsValue> {
-        let config: ClientConfig = serde_wasm_bindgen::from_value(value)
+    /// The configured scheme.
+    pub fn scheme(&self) -> Result<Scheme, JsValue> {
+        super::crypto_api::parse_scheme(&self.scheme)
+    }
+
+    /// Reads the configuration object, with a typed error for anything malformed. The
+    /// secret key is returned apart and its bytes in the parsed object are zeroized.
+    pub fn from_js(
+        value: JsValue,
+    ) -> Result<(Self, musig2_net::NodeConfig, Option<SecretKey>), JsValue> {
+        let mut config: ClientConfig = serde_wasm_bindgen::from_value(value)
             .map_err(|e| js_error(ErrorCode::InvalidArgument, format!("invalid config: {e}")))?;
+        config.scheme()?;
+        let secret_key = match config.secret_key.take() {
+            Some(bytes) => {
+                let mut raw = bytes.into_vec();
+                let sk = SecretKey::from_bytes(&raw);
+                raw.zeroize();
+                Some(sk.map_err(|e| {
+                    js_error(
+                        ErrorCode::InvalidArgument,
+                        format!("invalid secretKey: {e}"),
+                    )
+                })?)
+            }
+            None => None,
+        };
         if config.relays.is_empty() {
             return Err(js_error(
                 ErrorCode::InvalidArgument,
@@ -57,6 +97,6 @@ impl ClientConfig {
             relays,
             listen: Vec::new(),
         };
-        Ok((config, node))
+        Ok((config, node, secret_key))
     }
 }

@@ -14,7 +14,10 @@ export type ErrorCode =
   | "UNSUPPORTED"
   | "INVALID_CONTRIBUTION"
   | "NONCE_ALREADY_USED"
-  | "CRYPTO_ERROR";
+  | "CRYPTO_ERROR"
+  | "SESSION_ABORTED"
+  | "SESSION_FAILED"
+  | "SESSION_REJECTED";
 "#;
 
 /// Stable error codes carried by every `Error` this package throws or rejects with.
@@ -39,6 +42,12 @@ pub enum ErrorCode {
     NonceAlreadyUsed,
     /// Any other failure of the crypto core.
     CryptoError,
+    /// The session was aborted (by a signer or locally); `signature()` rejects with this.
+    SessionAborted,
+    /// The session failed (expired, out of attempts, every coordinator failed).
+    SessionFailed,
+    /// The session layer refused a command (unknown session, already joined, bad parameters).
+    SessionRejected,
 }
 
 impl ErrorCode {
@@ -54,6 +63,9 @@ impl ErrorCode {
             ErrorCode::InvalidContribution => "INVALID_CONTRIBUTION",
             ErrorCode::NonceAlreadyUsed => "NONCE_ALREADY_USED",
             ErrorCode::CryptoError => "CRYPTO_ERROR",
+            ErrorCode::SessionAborted => "SESSION_ABORTED",
+            ErrorCode::SessionFailed => "SESSION_FAILED",
+            ErrorCode::SessionRejected => "SESSION_REJECTED",
         }
     }
 }

@@ -17,14 +17,15 @@ export type MuSigEvent =
   | { type: "peerConnected"; peer: string }
   | { type: "peerDisconnected"; peer: string }
   | { type: "listening"; address: string }
-  | { type: "direct"; from: string; data: Uint8Array };
+  | { type: "direct"; from: string; data: Uint8Array }
+  | SessionEvent;
 
 /** The names accepted by MuSigClient.on(). */
 export type MuSigEventName = MuSigEvent["type"];
 "#;
 
 /// Names of the events, as `on()` accepts them.
-pub const EVENT_NAMES: [&str; 7] = [
+pub const EVENT_NAMES: [&str; 17] = [
     "relayConnected",
     "relayReserved",
     "relayUnreachable",
@@ -32,6 +33,16 @@ pub const EVENT_NAMES: [&str; 7] = [
     "peerDisconnected",
     "listening",
     "direct",
+    "sessionDiscovered",
+    "coordinatorElected",
+    "phaseChanged",
+    "newAttempt",
+    "failover",
+    "signatureReady",
+    "completed",
+    "aborted",
+    "failed",
+    "messageRejected",
 ];
 
 /// Most listeners per event name: a bound against leaks in long-lived pages.
@@ -97,10 +108,10 @@ fn object(kind: &str, fields: &[(&str, JsValue)]) -> JsValue {
     obj.into()
 }
 
-/// Converts a node event to its event name and JS payload.
-pub fn to_js(event: &NodeEvent) -> (&'static str, JsValue) {
+/// Converts a node event to its event name and JS payload (`None`: not for the application).
+pub fn to_js(event: &NodeEvent) -> Option<(&'static str, JsValue)> {
     let s = |v: &dyn ToString| JsValue::from(v.to_string());
-    match event {
+    Some(match event {
         NodeEvent::Listening { address } => {
             ("listening", object("listening", &[("address", s(address))]))
         }
@@ -143,5 +154,16 @@ pub fn to_js(event: &NodeEvent) -> (&'static str, JsValue) {
                 ],
             ),
         ),
-    }
+        NodeEvent::SessionRejected { from, reason } => (
+            "messageRejected",
+            object(
+                "messageRejected",
+                &[("from", s(from)), ("reason", s(reason))],
+            ),
+        ),
+        NodeEvent::Session(e) => {
+            let (name, fields) = super::session_events::to_js(e)?;
+            (name, object(name, &fields))
+        }
+    })
 }

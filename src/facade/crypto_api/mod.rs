@@ -10,7 +10,8 @@ use musig2_crypto::scheme::{self, PublicKey, SecretKey, Signature};
 use wasm_bindgen::prelude::*;
 
 use super::errors::crypto_error;
-use convert::{array32, bytes_list, parse_scheme, random32};
+use convert::array32;
+pub(crate) use convert::{bytes_list, parse_scheme, random32};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_CRYPTO: &str = r#"

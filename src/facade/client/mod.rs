@@ -5,15 +5,20 @@ use std::rc::Rc;
 
 use futures::channel::oneshot;
 use futures::StreamExt;
+use musig2_crypto::scheme::{Scheme, SecretKey};
 use musig2_net::libp2p::{identity::Keypair, Multiaddr};
 use musig2_net::{Node, NodeEvent, NodeHandle};
+use musig2_session::Machine;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local};
 
 use super::config::ClientConfig;
 use super::errors::{js_error, net_error, ErrorCode};
 use super::events::{self, Listeners};
+use super::session_events::SessionPromises;
 use super::timer::sleep_ms;
+
+mod sessions;
 
 #[derive(Default)]
 struct State {
@@ -21,6 +26,7 @@ struct State {
     starting: bool,
     circuit_addresses: Vec<String>,
     reserved: Option<oneshot::Sender<()>>,
+    promises: SessionPromises,
 }
 
 /// A MuSig2 co-signing peer running in this page.
@@ -32,6 +38,10 @@ pub struct MuSigClient {
     config: ClientConfig,
     node_config: musig2_net::NodeConfig,
     keypair: Keypair,
+    scheme: Scheme,
+    public_key: [u8; 33],
+    /// Taken by `start()`, which moves it into the session state machine.
+    secret_key: RefCell<Option<SecretKey>>,
     listeners: Listeners,
     state: Rc<RefCell<State>>,
 }
@@ -45,11 +55,21 @@ impl MuSigClient {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "MuSigClientConfig")] config: JsValue,
     ) -> Result<MuSigClient, JsValue> {
-        let (config, node_config) = ClientConfig::from_js(config)?;
+        let (config, node_config, secret_key) = ClientConfig::from_js(config)?;
+        let secret_key = match secret_key {
+            Some(sk) => sk,
+            None => SecretKey::from_random(crate::facade::crypto_api::random32()?),
+        };
+        let keypair =
+            musig2_net::identity::keypair_from_signing_key(&secret_key.dangerous_to_bytes())
+                .map_err(net_error)?;
         Ok(MuSigClient {
+            scheme: config.scheme()?,
+            public_key: secret_key.public_key().to_bytes(),
+            secret_key: RefCell::new(Some(secret_key)),
             config,
             node_config,
-            keypair: Keypair::generate_ed25519(),
+            keypair,
             listeners: Listeners::default(),
             state: Rc::default(),
         })
@@ -59,6 +79,12 @@ impl MuSigClient {
     #[wasm_bindgen(getter, js_name = peerId)]
     pub fn peer_id(&self) -> String {
         self.keypair.public().to_peer_id().to_string()
+    }
+
+    /// This wallet's 33-byte compressed public signing key (its identity in sessions).
+    #[wasm_bindgen(getter, js_name = publicKey)]
+    pub fn public_key(&self) -> Vec<u8> {
+        self.public_key.to_vec()
     }
 
     /// The addresses other peers can reach this one at (one per relay reservation).
@@ -78,18 +104,17 @@ impl MuSigClient {
         let keypair = self.keypair.clone();
         let node_config = self.node_config.clone();
         let timeout = self.config.connect_timeout_ms;
+        let secret_key = self.secret_key.borrow_mut().take();
+        let scheme = self.scheme;
         future_to_promise(async move {
-            {
-                let mut s = state.borrow_mut();
-                if s.handle.is_some() || s.starting {
-                    return Err(js_error(
-                        ErrorCode::AlreadyStarted,
-                        "start() was already called",
-                    ));
-                }
-                s.starting = true;
-            }
-            let result = Node::new(keypair, node_config, None).await;
+            let secret_key = secret_key
+                .ok_or_else(|| js_error(ErrorCode::AlreadyStarted, "start() was already called"))?;
+            state.borrow_mut().starting = true;
+            let now = musig2_net::clock::now_ms();
+            let entropy = crate::facade::crypto_api::random32()?;
+            let config = musig2_session::Config::default();
+            let machine = Machine::new(config, scheme, secret_key, now, entropy);
+            let result = Node::new(keypair, node_config, Some(machine)).await;
             let (node, handle, mut node_events) = match result {
                 Ok(parts) => parts,
                 Err(e) => {
@@ -108,6 +133,9 @@ impl MuSigClient {
             let pump_state = state.clone();
             spawn_local(async move {
                 while let Some(event) = node_events.next().await {
+                    if let NodeEvent::Session(e) = &event {
+                        pump_state.borrow_mut().promises.observe(e);
+                    }
                     if let NodeEvent::RelayReserved {
                         circuit_address, ..
                     } = &event
@@ -121,8 +149,9 @@ impl MuSigClient {
                             let _ = tx.send(());
                         }
                     }
-                    let (name, payload) = events::to_js(&event);
-                    listeners.emit(name, &payload);
+                    if let Some((name, payload)) = events::to_js(&event) {
+                        listeners.emit(name, &payload);
+                    }
                 }
             });
             let deadline = sleep_ms(timeout);
