@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything the side-by-side benchmark needs, then runs it in one Node process:
 #   - our npm package's wasm (scripts/build-pkg.sh release -> pkg/node),
-#   - musig2-crypto alone in wasm (bench/crypto-only-wasm),
+#   - musig2-crypto alone in wasm (bench/crypto-only-wasm), with the package's opt-level "z"
+#     and with opt-level 3,
 #   - the crates.io musig2 crate, k256 backend, in wasm (bench/musig2-crate-wasm), as it ships
 #     and with k256's precomputed tables,
 # and the Node packages of bench/js (from its lockfile). Not part of the test command.
@@ -54,6 +55,10 @@ log "building musig2-p2p (pkg/node)"
 log "building musig2-crypto alone (bench/crypto-only-wasm)"
 (cd "$SRC/bench/crypto-only-wasm" && cargo build --release --locked --target wasm32-unknown-unknown)
 wasm-bindgen --target nodejs --out-dir "$OUT/crypto-only" "$WASM_DIR/musig2_crypto_wasm_bench.wasm"
+
+log "building musig2-crypto alone with opt-level 3"
+(cd "$SRC/bench/crypto-only-wasm" && CARGO_PROFILE_RELEASE_OPT_LEVEL=3 cargo build --release --locked --target wasm32-unknown-unknown)
+wasm-bindgen --target nodejs --out-dir "$OUT/crypto-only-o3" "$WASM_DIR/musig2_crypto_wasm_bench.wasm"
 
 log "building the musig2 crate, k256 as it ships (bench/musig2-crate-wasm)"
 (cd "$SRC/bench/musig2-crate-wasm" && cargo build --release --locked --target wasm32-unknown-unknown)

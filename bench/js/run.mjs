@@ -1,6 +1,7 @@
 // Side-by-side MuSig2 benchmark in ONE Node process (issue 3, item 7):
 //   ours        musig2-p2p's npm package (pkg/node), through its JS API (SigningContext)
 //   ours-core   musig2-crypto alone in wasm (bench/crypto-only-wasm): one call per round
+//   ours-core-O3  the same built with opt-level 3 instead of the package's "z"
 //   scure       @scure/btc-signer's musig2 module (pure JS, @noble/curves)
 //   musig2      the crates.io `musig2` crate, k256 backend as it ships (no precomputed tables)
 //   musig2+tbl  the same with k256's precomputed tables (as musig2-crypto builds k256)
@@ -11,8 +12,8 @@
 // Usage: node --expose-gc run.mjs   (bench/run.sh builds everything first)
 // Environment: BENCH_RUNS (measured runs per case and library, default 5), BENCH_RUN_MS
 // (target duration of one run, default 1000), BENCH_WARMUP_MS (default 500), BENCH_JSON
-// (write the results there), and BENCH_OURS, BENCH_CORE, BENCH_MUSIG2, BENCH_MUSIG2_TABLES
-// (paths of the wasm-bindgen `--target nodejs` JS files).
+// (write the results there), and BENCH_OURS, BENCH_CORE, BENCH_CORE_O3, BENCH_MUSIG2,
+// BENCH_MUSIG2_TABLES (paths of the wasm-bindgen `--target nodejs` JS files).
 
 import { createRequire } from 'node:module';
 import { createHash, getRandomValues } from 'node:crypto';
@@ -36,12 +37,15 @@ const WARMUP_MS = Number(env.BENCH_WARMUP_MS ?? 500);
 const paths = {
   ours: env.BENCH_OURS ?? resolve(here, '../../pkg/node/musig2_p2p.js'),
   core: env.BENCH_CORE ?? resolve(here, '../build/crypto-only/musig2_crypto_wasm_bench.js'),
+  coreO3:
+    env.BENCH_CORE_O3 ?? resolve(here, '../build/crypto-only-o3/musig2_crypto_wasm_bench.js'),
   musig2: env.BENCH_MUSIG2 ?? resolve(here, '../build/musig2-crate/musig2_crate_wasm.js'),
   musig2Tables:
     env.BENCH_MUSIG2_TABLES ?? resolve(here, '../build/musig2-crate-tables/musig2_crate_wasm.js'),
 };
 const ours = require(paths.ours);
 const core = require(paths.core);
+const coreO3 = require(paths.coreO3);
 const m2 = require(paths.musig2);
 const m2t = require(paths.musig2Tables);
 
@@ -75,6 +79,7 @@ const MSG = new Uint8Array(createHash('sha256').update('musig2-p2p bench message
 const LIBS = {
   ours: {
     label: 'ours (musig2-p2p wasm, JS API)',
+    col: 'ours',
     keyAgg(pks) {
       return () => {
         const ctx = new ours.SigningContext('bip327', pks, null);
@@ -103,21 +108,11 @@ const LIBS = {
       };
     },
   },
-  core: {
-    label: 'ours-core (musig2-crypto wasm, 1 call/round)',
-    keyAgg(pks) {
-      const raw = concat(pks);
-      return () => core.keyAgg('bip327', raw);
-    },
-    round(sks) {
-      const r = new core.Round('bip327', concat(sks));
-      const aggPk = r.aggregateKey();
-      const rand = new Uint8Array(32 * sks.length);
-      return () => ({ sig: r.run(MSG, getRandomValues(rand)), aggPk });
-    },
-  },
+  core: crypto('ours-core', 'ours-core (musig2-crypto alone in wasm, 1 call/round)', core),
+  coreO3: crypto('ours-core O3', 'ours-core built with opt-level 3', coreO3),
   scure: {
     label: '@scure/btc-signer 2.4.1 (JS)',
+    col: 'scure',
     keyAgg(pks) {
       return () => scure.keyAggExport(scure.keyAggregate(pks));
     },
@@ -140,12 +135,30 @@ const LIBS = {
       };
     },
   },
-  musig2: wasmCrate('musig2 crate 0.3.1 wasm (k256)', m2),
-  musig2Tables: wasmCrate('musig2 crate 0.3.1 wasm (k256 + tables)', m2t),
+  musig2: wasmCrate('musig2', 'musig2 crate 0.3.1 in wasm (k256)', m2),
+  musig2Tables: wasmCrate('musig2 +tables', 'musig2 crate 0.3.1 in wasm (k256 + precomputed tables)', m2t),
 };
 
-function wasmCrate(label, mod) {
+function crypto(col, label, mod) {
   return {
+    col,
+    label,
+    keyAgg(pks) {
+      const raw = concat(pks);
+      return () => mod.keyAgg('bip327', raw);
+    },
+    round(sks, _pks, scheme = 'bip327') {
+      const r = new mod.Round(scheme, concat(sks));
+      const aggPk = r.aggregateKey();
+      const rand = new Uint8Array(32 * sks.length);
+      return () => ({ sig: r.run(MSG, getRandomValues(rand)), aggPk });
+    },
+  };
+}
+
+function wasmCrate(col, label, mod) {
+  return {
+    col,
     label,
     keyAgg(pks) {
       const raw = concat(pks);
@@ -256,6 +269,7 @@ function sizes() {
   const files = [
     ['musig2-p2p npm package wasm (facade + crypto + session + libp2p)', paths.ours.replace(/\.js$/, '_bg.wasm')],
     ['musig2-crypto only (bench/crypto-only-wasm)', paths.core.replace(/\.js$/, '_bg.wasm')],
+    ['musig2-crypto only, opt-level 3', paths.coreO3.replace(/\.js$/, '_bg.wasm')],
     ['musig2 crate (k256)', paths.musig2.replace(/\.js$/, '_bg.wasm')],
     ['musig2 crate (k256 + tables)', paths.musig2Tables.replace(/\.js$/, '_bg.wasm')],
   ];
@@ -290,7 +304,7 @@ function main() {
   );
   console.error(`runs per case and library: ${RUNS} x ~${RUN_MS} ms after ${WARMUP_MS} ms warm-up`);
 
-  const libs = ['ours', 'core', 'scure', 'musig2', 'musig2Tables'];
+  const libs = Object.keys(LIBS);
   const results = [];
   for (const n of [3, 10, 100]) {
     const { pks } = signers(n);
@@ -317,14 +331,18 @@ function main() {
   // Our Lotus scheme, for reference (no other library implements it).
   for (const n of [3, 10]) {
     const { sks, pks } = signers(n);
-    const run = LIBS.ours.round(sks, pks, 'lotus');
-    const coreRound = new core.Round('lotus', concat(sks));
-    const first = run();
-    assert.equal(hex(first.aggPk), hex(coreRound.aggregateKey()), 'lotus: aggregate keys differ');
-    assert.ok(ours.schnorrVerify('lotus', first.aggPk, MSG, first.sig), 'lotus: signature rejected');
-    const rand = new Uint8Array(32 * n);
-    const setups = { ours: run, core: () => coreRound.run(MSG, getRandomValues(rand)) };
-    for (const r of Object.values(measure(`Lotus ${n}-of-${n}`, setups))) results.push(r);
+    const setups = {};
+    for (const l of ['ours', 'core', 'coreO3']) {
+      const run = LIBS[l].round(sks, pks, 'lotus');
+      const out = run();
+      assert.ok(ours.schnorrVerify('lotus', out.aggPk, MSG, out.sig), `lotus: ${l} signature rejected`);
+      const bad = Uint8Array.from(out.sig);
+      bad[63] ^= 1;
+      assert.ok(!ours.schnorrVerify('lotus', out.aggPk, MSG, bad), `lotus: ${l} tampered signature verifies`);
+      setups[l] = run;
+    }
+    assert.equal(hex(setups.ours().aggPk), hex(setups.core().aggPk), 'lotus: aggregate keys differ');
+    results.push(...Object.values(measure(`Lotus ${n}-of-${n}`, setups)));
   }
   machine.loadAfter = os.loadavg();
   const sz = sizes();
@@ -343,18 +361,20 @@ function report(machine, results, sz) {
       `after ${machine.loadAfter.map((l) => l.toFixed(2)).join('/')}.`,
   );
   out.push('');
-  out.push('Median of the runs; ms/op (ops/s). Spread = slowest run / fastest run.');
+  out.push('Median of the runs, ms per operation and operations per second; ±: slowest run vs fastest.');
   out.push('');
   const cases = [...new Set(results.map((r) => r.case))];
   const libs = Object.keys(LIBS);
-  out.push(`| case | ${libs.map((l) => LIBS[l].label).join(' | ')} |`);
+  for (const l of libs) out.push(`- ${LIBS[l].col}: ${LIBS[l].label}`);
+  out.push('');
+  out.push(`| case | ${libs.map((l) => LIBS[l].col).join(' | ')} |`);
   out.push(`| --- | ${libs.map(() => '---:').join(' | ')} |`);
   for (const c of cases) {
     const cells = libs.map((l) => {
       const r = get(c, l);
-      return r
-        ? `${fmtMs(r.msPerOp)} ms (${fmtOps(r.opsPerSec)}/s) ±${((r.maxMs / r.minMs - 1) * 100).toFixed(0)}%`
-        : '–';
+      if (!r) return '–';
+      const spread = ((r.maxMs / r.minMs - 1) * 100).toFixed(0);
+      return `${fmtMs(r.msPerOp)} ms · ${fmtOps(r.opsPerSec)}/s ±${spread}%`;
     });
     out.push(`| ${c} | ${cells.join(' | ')} |`);
   }
@@ -369,8 +389,9 @@ function report(machine, results, sz) {
       `- ${c}: ours / musig2 crate wasm = ${r1.toFixed(2)}× (target ≥ 2×: ${r1 >= 2 ? 'met' : 'NOT met'}); ` +
         `vs musig2 + tables ${ratio(c, 'ours', 'musig2Tables').toFixed(2)}×; ` +
         `vs @scure/btc-signer ${ratio(c, 'ours', 'scure').toFixed(2)}×; ` +
-        `ours-core / musig2 crate ${ratio(c, 'core', 'musig2').toFixed(2)}×; ` +
-        `JS facade overhead ${((get(c, 'ours').msPerOp / get(c, 'core').msPerOp - 1) * 100).toFixed(0)}%`,
+        `ours-core / musig2 crate ${ratio(c, 'core', 'musig2').toFixed(2)}× ` +
+        `(opt-level 3: ${ratio(c, 'coreO3', 'musig2').toFixed(2)}×); ` +
+        `ours (JS API) takes ${((get(c, 'ours').msPerOp / get(c, 'core').msPerOp) * 100).toFixed(0)}% of ours-core's time`,
     );
   }
   const k100 = get('KeyAgg 100', 'ours').msPerOp;

@@ -22,7 +22,7 @@ fn error(e: musig2_crypto::Error) -> JsError {
 }
 
 fn public_keys(pubkeys: &[u8]) -> Result<Vec<PublicKey>, JsError> {
-    if pubkeys.len() % 33 != 0 {
+    if !pubkeys.len().is_multiple_of(33) {
         return Err(JsError::new("pubkeys must be a multiple of 33 bytes"));
     }
     pubkeys
@@ -53,7 +53,7 @@ impl Round {
     /// The signers of the concatenated 32-byte `seckeys` under `scheme`.
     #[wasm_bindgen(constructor)]
     pub fn new(scheme_name: &str, seckeys: &[u8]) -> Result<Round, JsError> {
-        if seckeys.is_empty() || seckeys.len() % 32 != 0 {
+        if seckeys.is_empty() || !seckeys.len().is_multiple_of(32) {
             return Err(JsError::new(
                 "seckeys must be a non-empty multiple of 32 bytes",
             ));

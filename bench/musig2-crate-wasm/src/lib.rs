@@ -7,7 +7,7 @@ use musig2::{AggNonce, KeyAggContext, PartialSignature, PubNonce, SecNonce};
 use wasm_bindgen::prelude::*;
 
 fn points(pubkeys: &[u8]) -> Result<Vec<Point>, JsError> {
-    if pubkeys.is_empty() || pubkeys.len() % 33 != 0 {
+    if pubkeys.is_empty() || !pubkeys.len().is_multiple_of(33) {
         return Err(JsError::new(
             "pubkeys must be a non-empty multiple of 33 bytes",
         ));
@@ -41,7 +41,7 @@ impl Round {
     /// The signers of the concatenated 32-byte `seckeys`, aggregated in that order.
     #[wasm_bindgen(constructor)]
     pub fn new(seckeys: &[u8]) -> Result<Round, JsError> {
-        if seckeys.is_empty() || seckeys.len() % 32 != 0 {
+        if seckeys.is_empty() || !seckeys.len().is_multiple_of(32) {
             return Err(JsError::new(
                 "seckeys must be a non-empty multiple of 32 bytes",
             ));
