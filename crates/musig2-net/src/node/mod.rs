@@ -21,6 +21,8 @@ pub use rand_core::OsRng;
 
 /// Bound of the command queue from handles to the driver.
 const COMMAND_QUEUE: usize = 64;
+/// Longest wait of a stopping node for its last session messages to be acknowledged.
+const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 /// Bound of the event queue from the driver to its owner.
 pub const EVENT_QUEUE: usize = 256;
 
@@ -180,7 +182,8 @@ impl NodeHandle {
             .map_err(|_| NetError::Stopped)
     }
 
-    /// Asks the node to stop; its `run` future then completes.
+    /// Asks the node to stop: its session state (secret nonces included) is dropped at once,
+    /// session messages already sent get up to 3 s to be acknowledged, then `run` completes.
     pub async fn shutdown(&self) {
         let _ = self.commands.clone().send(Command::Shutdown).await;
     }
@@ -197,6 +200,9 @@ pub struct Node {
     machine: Option<Machine>,
     rng: OsRng,
     lookups: HashMap<libp2p::kad::QueryId, [u8; 32]>,
+    /// Session messages sent and not yet acknowledged (bounded by the machine's own
+    /// transmit bound); a stopping node waits for them.
+    in_flight: HashSet<OutboundRequestId>,
 }
 
 /// Extracts the peer ID that a multiaddr ends with.
@@ -249,6 +255,7 @@ impl Node {
             machine,
             rng: OsRng,
             lookups: HashMap::new(),
+            in_flight: HashSet::new(),
         };
         Ok((
             node,
@@ -295,8 +302,25 @@ impl Node {
             }
             self.flush_machine();
         }
+        self.drain().await;
         for (_, reply) in self.pending.drain() {
             let _ = reply.send(Err(NetError::Stopped));
+        }
+    }
+
+    /// Stops like a crashed signer that had sent its last messages: the session machine
+    /// (with any secret nonce) is dropped at once, nothing more is processed, and the node
+    /// only waits, at most [`DRAIN_TIMEOUT`], until the session messages it already sent are
+    /// acknowledged.
+    async fn drain(&mut self) {
+        use futures::FutureExt;
+        self.machine = None;
+        let mut deadline = futures_timer::Delay::new(DRAIN_TIMEOUT).fuse();
+        while !self.in_flight.is_empty() {
+            futures::select! {
+                event = self.swarm.select_next_some() => self.on_swarm_event(event),
+                () = deadline => break,
+            }
         }
     }
 

@@ -71,10 +71,12 @@ impl Node {
                     Ok(peer) if peer == *self.swarm.local_peer_id() => {}
                     Ok(peer) => {
                         let addrs = self.circuit_addresses(peer);
-                        self.swarm
+                        let id = self
+                            .swarm
                             .behaviour_mut()
                             .session
                             .send_request_with_addresses(&peer, t.bytes, addrs);
+                        self.in_flight.insert(id);
                     }
                     Err(e) => tracing::warn!("cannot address signer: {e}"),
                 },
@@ -135,6 +137,16 @@ impl Node {
     }
 
     pub(super) fn on_session(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) {
+        match &event {
+            request_response::Event::Message {
+                message: request_response::Message::Response { request_id, .. },
+                ..
+            }
+            | request_response::Event::OutboundFailure { request_id, .. } => {
+                self.in_flight.remove(request_id);
+            }
+            _ => {}
+        }
         if let request_response::Event::Message {
             peer,
             message:
