@@ -77,6 +77,6 @@ fi
 rm -rf "$OUT/ours"
 cp -r "$SRC/pkg/node" "$OUT/ours"
 
-log "running the benchmark (about 3 minutes)"
+log "running the benchmark (about 5 minutes)"
 BENCH_OURS="$OUT/ours/musig2_p2p.js" BENCH_JSON="$OUT/results.json" \
   node --expose-gc "$BENCH/js/run.mjs"
