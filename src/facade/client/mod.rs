@@ -186,6 +186,28 @@ impl MuSigClient {
         })
     }
 
+    /// Sends raw bytes on the session protocol to the peer at `address`, unchecked: a
+    /// diagnostic for interoperability and robustness testing (what a hostile peer could send
+    /// anyway). The receiver verifies everything and penalizes garbage.
+    #[wasm_bindgen(js_name = debugSendRaw, unchecked_return_type = "Promise<void>")]
+    pub fn debug_send_raw(&self, address: &str, data: &[u8]) -> js_sys::Promise {
+        let handle = self.state.borrow().handle.clone();
+        let address: Result<Multiaddr, _> = address.parse();
+        let data = data.to_vec();
+        future_to_promise(async move {
+            let address = address.map_err(|e| {
+                js_error(ErrorCode::InvalidArgument, format!("invalid address: {e}"))
+            })?;
+            let handle =
+                handle.ok_or_else(|| js_error(ErrorCode::NotStarted, "call start() first"))?;
+            handle
+                .send_session_raw(address, data)
+                .await
+                .map_err(net_error)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
     /// Registers `callback` for `event` and returns a function that unregisters it.
     ///
     /// Throws `INVALID_ARGUMENT` for an unknown event name or too many listeners.

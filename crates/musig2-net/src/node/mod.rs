@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::behaviour::{PeerBehaviour, PeerBehaviourEvent};
 use crate::NetError;
 
+mod relays;
 mod session_io;
 
 pub use musig2_session::Machine;
@@ -101,6 +102,10 @@ enum Command {
         data: Vec<u8>,
         reply: oneshot::Sender<Result<[u8; 32], NetError>>,
     },
+    SendSessionRaw {
+        target: Multiaddr,
+        data: Vec<u8>,
+    },
     WithMachine(MachineTask),
     Subscribe(String),
     Shutdown,
@@ -145,6 +150,20 @@ impl NodeHandle {
             ));
         }
         Ok(())
+    }
+
+    /// Sends `data` unchecked on the session protocol to the peer at `target`, without
+    /// waiting for a receipt: a diagnostic for interoperability and robustness tests (the
+    /// receiver's session machine verifies and judges whatever arrives).
+    ///
+    /// # Errors
+    /// [`NetError::Stopped`] if the node stopped.
+    pub async fn send_session_raw(&self, target: Multiaddr, data: Vec<u8>) -> Result<(), NetError> {
+        self.commands
+            .clone()
+            .send(Command::SendSessionRaw { target, data })
+            .await
+            .map_err(|_| NetError::Stopped)
     }
 
     /// Runs `task` on the node's session state machine (then carries out whatever it queued)
@@ -269,22 +288,28 @@ impl Node {
 
     /// Runs the node until [`NodeHandle::shutdown`] or until every handle is dropped.
     pub async fn run(mut self) {
-        let relay_addrs: Vec<Multiaddr> = self.relays.values().cloned().collect();
-        for addr in relay_addrs {
-            if let Err(e) = self.swarm.dial(addr.clone()) {
-                self.emit(NodeEvent::RelayUnreachable {
-                    address: addr,
-                    reason: e.to_string(),
-                });
-            }
+        let relays: Vec<PeerId> = self.relays.keys().copied().collect();
+        for relay in relays {
+            self.dial_relay(relay);
         }
         loop {
             let timer = self.session_timer();
+            let redial = self.redial_timer();
             futures::select! {
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
                 command = self.commands.next() => match command {
                     Some(Command::SendDirect { target, data, reply }) => {
                         self.send_direct(target, data, reply)
+                    }
+                    Some(Command::SendSessionRaw { target, data }) => {
+                        if let Ok(peer) = peer_id_of(&target) {
+                            let id = self
+                                .swarm
+                                .behaviour_mut()
+                                .session
+                                .send_request_with_addresses(&peer, data, vec![target]);
+                            self.in_flight.insert(id);
+                        }
                     }
                     Some(Command::WithMachine(task)) => {
                         if let Some(machine) = self.machine.as_mut() {
@@ -299,6 +324,7 @@ impl Node {
                         machine.handle_timeout(crate::clock::now_ms());
                     }
                 }
+                () = redial.fuse() => self.redial_due_relays(),
             }
             self.flush_machine();
         }
@@ -365,6 +391,7 @@ impl Node {
                 ..
             } => {
                 if let Some(addr) = self.relays.get(&peer_id).cloned() {
+                    self.redial.connected(&peer_id);
                     self.emit(NodeEvent::RelayConnected { relay: peer_id });
                     // Listen only once the relay connection is up: a reservation requested
                     // while the dial is in flight is silently dropped.
@@ -388,7 +415,11 @@ impl Node {
                 ..
             } => {
                 self.reserving.remove(&peer_id);
-                if !self.relays.contains_key(&peer_id) {
+                if self.relays.contains_key(&peer_id) {
+                    // The relay went away (restart, network change): dial it again, with
+                    // backoff, and reserve anew once connected.
+                    self.schedule_redial(peer_id);
+                } else {
                     self.emit(NodeEvent::PeerDisconnected { peer: peer_id });
                 }
             }
@@ -402,12 +433,14 @@ impl Node {
                         address: addr,
                         reason: error.to_string(),
                     });
+                    self.schedule_redial(peer);
                 }
             }
             SwarmEvent::Behaviour(PeerBehaviourEvent::RelayClient(
                 relay::client::Event::ReservationReqAccepted { relay_peer_id, .. },
             )) => {
                 if let Some(addr) = self.relays.get(&relay_peer_id).cloned() {
+                    self.redial.reserved(&relay_peer_id);
                     let circuit_address = addr
                         .with(Protocol::P2pCircuit)
                         .with(Protocol::P2p(*self.swarm.local_peer_id()));

@@ -1,0 +1,63 @@
+// A hostile page sprays garbage at three honest pages over the session protocol while they
+// sign; the honest session completes and the garbage is rejected (and its sender penalized).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { ROOT } from './lib/paths.mjs';
+import { startRelay } from '../../scripts/lib/relay.mjs';
+import { serveStatic } from '../../scripts/lib/static-server.mjs';
+import { launchChromium, openPage } from './lib/browser.mjs';
+
+const m = createRequire(import.meta.url)(path.join(ROOT, 'pkg/node/musig2_p2p.js'));
+const unhex = (s) => Uint8Array.from(s.match(/../g), (b) => parseInt(b, 16));
+const RELAY_HOST = process.env.MUSIG_RELAY_HOST || '127.0.0.1';
+
+let relay, server, browser;
+before(async () => {
+  relay = await startRelay({ host: RELAY_HOST });
+  server = await serveStatic(ROOT);
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await relay?.stop();
+});
+
+test('a hostile page sending garbage does not disturb an honest session', async () => {
+  const pages = [];
+  for (let i = 0; i < 4; i++) pages.push(await openPage(browser, `${server.url}/tests/e2e/pages/peer.html`, `h-${i}`));
+  const [hostile, ...honest] = pages;
+  try {
+    const infos = [];
+    for (const p of honest) infos.push(await p.evaluate((r) => window.peer.start([r]), relay.ws));
+    const hostileInfo = await hostile.evaluate((r) => window.peer.start([r]), relay.ws);
+    const targets = infos.map((i) => i.circuits[0]);
+    // Garbage before the session starts ...
+    const before = await hostile.evaluate(([t]) => window.peer.spray(t, 7), [targets]);
+    const signers = infos.map((i) => i.publicKey);
+    const message = '77'.repeat(32);
+    const sessionId = await honest[0].evaluate(([s, msg]) => window.peer.create(s, msg), [signers, message]);
+    // ... and during it.
+    const [sigs, during] = await Promise.all([
+      Promise.all(honest.map((p) => p.evaluate((id) => window.peer.signature(id), sessionId))),
+      hostile.evaluate(([t]) => window.peer.spray(t, 14), [targets]),
+    ]);
+    assert.equal(new Set(sigs).size, 1);
+    const ctx = new m.SigningContext('bip327', signers.map(unhex), null);
+    assert.equal(ctx.verify(unhex(message), unhex(sigs[0])), true, 'the honest signature verifies');
+    // Every honest page rejected garbage from the hostile peer, and only from it.
+    await new Promise((r) => setTimeout(r, 500));
+    for (const p of honest) {
+      const rejected = await p.evaluate(() => window.peer.events.filter((e) => e.type === 'messageRejected'));
+      assert.ok(rejected.length > 0, 'garbage was rejected');
+      assert.deepEqual([...new Set(rejected.map((e) => e.from))], [hostileInfo.peerId], 'only the hostile peer was rejected');
+      const others = await p.evaluate(() => window.peer.events.filter((e) => e.type === 'failover' || e.type === 'aborted' || e.type === 'failed'));
+      assert.deepEqual(others, [], 'no failover, abort or failure in the honest session');
+    }
+    console.log(`# hostile page sent ${before + during} garbage messages; honest 3-of-3 completed`);
+  } finally {
+    for (const p of pages) await p.close();
+  }
+});
