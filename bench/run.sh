@@ -7,9 +7,11 @@
 #     and with k256's precomputed tables,
 # and the Node packages of bench/js (from its lockfile). Not part of the test command.
 #
-# Usage: bash bench/run.sh [--head]
-#   --head   benchmark the committed HEAD (a `git archive` snapshot built in a temporary
-#            folder) instead of the working tree, e.g. while the tree is mid-edit
+# Usage: bash bench/run.sh [--head | --rev COMMIT]
+#   --head        benchmark the committed HEAD (a `git archive` snapshot built in a temporary
+#                 folder) instead of the working tree, e.g. while the tree is mid-edit
+#   --rev COMMIT  the same for another commit (the benchmark's own files stay those of the
+#                 working tree)
 # Environment: CARGO_TARGET_DIR (default: target/ of the tree built), BENCH_RUNS,
 #   BENCH_RUN_MS, BENCH_WARMUP_MS (see bench/js/run.mjs), CARGO_BUILD_JOBS.
 # Output: the Markdown tables on stdout, progress on stderr, all numbers in
@@ -20,15 +22,27 @@ ROOT=$(dirname "$BENCH")
 SRC=$ROOT
 log() { printf '[bench] %s\n' "$*" >&2; }
 
-if [ "${1:-}" = "--head" ]; then
-  SRC=$(mktemp -d /tmp/musig2-bench-head.XXXXXX)
+REV=""
+case "${1:-}" in
+  --head) REV=HEAD ;;
+  --rev) REV=${2:?--rev needs a commit} ;;
+  "") ;;
+  *) echo "usage: bash bench/run.sh [--head | --rev COMMIT]" >&2; exit 2 ;;
+esac
+if [ -n "$REV" ]; then
+  SRC=$(mktemp -d /tmp/musig2-bench-src.XXXXXX)
   trap 'rm -rf "$SRC"' EXIT
-  log "snapshot of HEAD $(git -C "$ROOT" rev-parse --short HEAD) in $SRC"
-  git -C "$ROOT" archive HEAD | tar -x -C "$SRC"
+  log "snapshot of $REV ($(git -C "$ROOT" rev-parse --short "$REV")) in $SRC"
+  git -C "$ROOT" archive "$REV" | tar -x -C "$SRC"
   # The benchmark's own files as they are in the working tree.
   rm -rf "$SRC/bench"
   mkdir -p "$SRC/bench"
   tar -C "$BENCH" --exclude=./build --exclude=./js/node_modules -c . | tar -x -C "$SRC/bench"
+fi
+if [ -n "$REV" ]; then
+  export BENCH_SOURCE="commit $(git -C "$ROOT" rev-parse --short "$REV")"
+else
+  export BENCH_SOURCE="working tree at $(git -C "$ROOT" rev-parse --short HEAD)"
 fi
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$SRC/target}
 OUT=$BENCH/build

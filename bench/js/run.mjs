@@ -213,11 +213,16 @@ function timeFor(fn, ms, minIters = 1) {
   return { iters, elapsed: t - t0 };
 }
 
-/** Times `fn` for a fixed number of iterations. */
+/** Times `fn` for a fixed number of iterations: wall-clock and this process's CPU time
+ * (user + system), both in milliseconds. CPU time barely grows when other processes
+ * compete for the cores, so it estimates the speed on an idle machine. */
 function timeIters(fn, iters) {
+  const c0 = process.cpuUsage();
   const t0 = now();
   for (let i = 0; i < iters; i++) fn();
-  return now() - t0;
+  const wall = now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000 };
 }
 
 const median = (xs) => {
@@ -235,10 +240,13 @@ function measure(caseName, setups) {
     iters[name] = Math.max(3, Math.round((warm.iters * RUN_MS) / warm.elapsed));
   }
   const samples = Object.fromEntries(Object.keys(setups).map((k) => [k, []]));
+  const cpuSamples = Object.fromEntries(Object.keys(setups).map((k) => [k, []]));
   for (let r = 0; r < RUNS; r++) {
     for (const [name, fn] of Object.entries(setups)) {
       gc();
-      samples[name].push(timeIters(fn, iters[name]) / iters[name]);
+      const t = timeIters(fn, iters[name]);
+      samples[name].push(t.wall / iters[name]);
+      cpuSamples[name].push(t.cpu / iters[name]);
     }
   }
   const results = {};
@@ -248,11 +256,13 @@ function measure(caseName, setups) {
       case: caseName,
       lib: name,
       msPerOp: med,
+      cpuMsPerOp: median(cpuSamples[name]),
       opsPerSec: 1000 / med,
       minMs: Math.min(...ms),
       maxMs: Math.max(...ms),
       itersPerRun: iters[name],
       runs: ms,
+      cpuRuns: cpuSamples[name],
     };
     const x = results[name];
     console.error(
@@ -355,6 +365,7 @@ function main() {
 function report(machine, results, sz) {
   const get = (c, l) => results.find((r) => r.case === c && r.lib === l);
   const out = [];
+  if (env.BENCH_SOURCE) out.push(`Code: ${env.BENCH_SOURCE}.`);
   out.push(
     `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (V8 ${machine.v8}); ` +
       `load average before ${machine.loadBefore.map((l) => l.toFixed(2)).join('/')}, ` +
@@ -379,16 +390,29 @@ function report(machine, results, sz) {
     out.push(`| ${c} | ${cells.join(' | ')} |`);
   }
   out.push('');
+  out.push('CPU time of this process per operation (median of the same runs; less affected by load):');
+  out.push('');
+  out.push(`| case | ${libs.map((l) => LIBS[l].col).join(' | ')} |`);
+  out.push(`| --- | ${libs.map(() => '---:').join(' | ')} |`);
+  for (const c of cases) {
+    const cells = libs.map((l) => {
+      const r = get(c, l);
+      return r ? `${fmtMs(r.cpuMsPerOp)} ms` : '–';
+    });
+    out.push(`| ${c} | ${cells.join(' | ')} |`);
+  }
+  out.push('');
   out.push('Ratios (same process, same run):');
   out.push('');
   const ratio = (c, a, b) => get(c, b).msPerOp / get(c, a).msPerOp;
   const best = (c, a, b) => get(c, b).minMs / get(c, a).minMs;
+  const cpu = (c, a, b) => get(c, b).cpuMsPerOp / get(c, a).cpuMsPerOp;
   for (const n of [3, 10]) {
     const c = `Round ${n}-of-${n}`;
     const r1 = ratio(c, 'ours', 'musig2');
     out.push(
       `- ${c}: ours / musig2 crate wasm = ${r1.toFixed(2)}× (target ≥ 2×: ${r1 >= 2 ? 'met' : 'NOT met'}; ` +
-        `fastest runs ${best(c, 'ours', 'musig2').toFixed(2)}×); ` +
+        `fastest runs ${best(c, 'ours', 'musig2').toFixed(2)}×, CPU time ${cpu(c, 'ours', 'musig2').toFixed(2)}×); ` +
         `vs musig2 + tables ${ratio(c, 'ours', 'musig2Tables').toFixed(2)}×; ` +
         `vs @scure/btc-signer ${ratio(c, 'ours', 'scure').toFixed(2)}×; ` +
         `ours-core / musig2 crate ${ratio(c, 'core', 'musig2').toFixed(2)}× ` +
@@ -400,7 +424,8 @@ function report(machine, results, sz) {
   const k100 = k('ours').msPerOp;
   out.push(
     `- KeyAgg of 100 keys, ours: ${k100.toFixed(2)} ms (target ≤ 3 ms: ${k100 <= 3 ? 'met' : 'NOT met'}; ` +
-      `fastest run ${k('ours').minMs.toFixed(2)} ms; ours-core O3 ${k('coreO3').msPerOp.toFixed(2)} ms); ` +
+      `fastest run ${k('ours').minMs.toFixed(2)} ms, CPU time ${k('ours').cpuMsPerOp.toFixed(2)} ms; ` +
+      `ours-core O3 ${k('coreO3').msPerOp.toFixed(2)} ms, CPU ${k('coreO3').cpuMsPerOp.toFixed(2)} ms); ` +
       `musig2 crate ${k('musig2').msPerOp.toFixed(2)} ms, ` +
       `@scure/btc-signer ${k('scure').msPerOp.toFixed(1)} ms`,
   );
