@@ -5,6 +5,7 @@ mod config;
 mod crypto_api;
 mod errors;
 mod events;
+mod persistence;
 mod session_events;
 mod timer;
 

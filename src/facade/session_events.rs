@@ -35,6 +35,11 @@ pub fn hex_id(id: &[u8; 32]) -> String {
     id.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Lower-case hex of a public key.
+pub fn hex_key(key: &[u8; 33]) -> String {
+    key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Parses a 64-char hex session ID.
 pub fn parse_id(s: &str) -> Result<[u8; 32], JsValue> {
     let bad = || {
@@ -203,6 +208,11 @@ impl SessionPromises {
         })
     }
 
+    /// Records the known signature of a session (restored from storage).
+    pub fn remember(&mut self, id: [u8; 32], signature: Vec<u8>) {
+        self.settle(id, Ok(signature));
+    }
+
     /// Settles the promises of a session that ended (or produced its signature).
     pub fn observe(&mut self, event: &Event) {
         let (id, outcome) = match event {
@@ -226,10 +236,14 @@ impl SessionPromises {
             ),
             _ => return,
         };
-        if self.outcomes.contains_key(id) {
+        self.settle(*id, outcome);
+    }
+
+    fn settle(&mut self, id: [u8; 32], outcome: Outcome) {
+        if self.outcomes.contains_key(&id) {
             return;
         }
-        for (resolve, reject) in self.waiting.remove(id).unwrap_or_default() {
+        for (resolve, reject) in self.waiting.remove(&id).unwrap_or_default() {
             let _ = match &outcome {
                 Ok(sig) => resolve.call1(&JsValue::NULL, &bytes(sig)),
                 Err((code, msg)) => reject.call1(&JsValue::NULL, &js_error(*code, msg)),
@@ -242,6 +256,6 @@ impl SessionPromises {
                 self.outcomes.remove(&any);
             }
         }
-        self.outcomes.insert(*id, outcome);
+        self.outcomes.insert(id, outcome);
     }
 }

@@ -106,6 +106,9 @@ impl MuSigClient {
         let timeout = self.config.connect_timeout_ms;
         let secret_key = self.secret_key.borrow_mut().take();
         let scheme = self.scheme;
+        let persist = self.config.persist;
+        let owner = super::session_events::hex_key(&self.public_key);
+        let resume_owner = owner.clone();
         future_to_promise(async move {
             let secret_key = secret_key
                 .ok_or_else(|| js_error(ErrorCode::AlreadyStarted, "start() was already called"))?;
@@ -135,6 +138,9 @@ impl MuSigClient {
                 while let Some(event) = node_events.next().await {
                     if let NodeEvent::Session(e) = &event {
                         pump_state.borrow_mut().promises.observe(e);
+                        if persist {
+                            persist_progress(&pump_state, &owner, e);
+                        }
                     }
                     if let NodeEvent::RelayReserved {
                         circuit_address, ..
@@ -157,12 +163,18 @@ impl MuSigClient {
             let deadline = sleep_ms(timeout);
             futures::pin_mut!(deadline);
             match futures::future::select(reserved_rx, deadline).await {
-                futures::future::Either::Left((Ok(()), _)) => Ok(JsValue::UNDEFINED),
-                _ => Err(js_error(
-                    ErrorCode::RelayUnreachable,
-                    format!("no relay accepted a reservation within {timeout} ms"),
-                )),
+                futures::future::Either::Left((Ok(()), _)) => {}
+                _ => {
+                    return Err(js_error(
+                        ErrorCode::RelayUnreachable,
+                        format!("no relay accepted a reservation within {timeout} ms"),
+                    ))
+                }
             }
+            if persist {
+                resume_sessions(&state, &resume_owner).await;
+            }
+            Ok(JsValue::UNDEFINED)
         })
     }
 
@@ -239,5 +251,62 @@ impl MuSigClient {
             }
             Ok(JsValue::UNDEFINED)
         })
+    }
+}
+
+/// Saves the public progress of the session an event is about (never secrets).
+fn persist_progress(state: &Rc<RefCell<State>>, owner: &str, event: &musig2_session::Event) {
+    use musig2_session::Event as E;
+    let id = match event {
+        E::PhaseChanged { session_id, .. }
+        | E::NewAttempt { session_id, .. }
+        | E::SignatureReady { session_id, .. }
+        | E::Completed { session_id }
+        | E::Aborted { session_id, .. }
+        | E::Failed { session_id, .. } => *session_id,
+        _ => return,
+    };
+    let Some(handle) = state.borrow().handle.clone() else {
+        return;
+    };
+    let owner = owner.to_string();
+    spawn_local(async move {
+        let Ok(Some(info)) = handle.with_machine(move |m, _, _| m.session(&id)).await else {
+            return;
+        };
+        if info.phase == musig2_session::Phase::Announced {
+            return;
+        }
+        if let Err(e) = super::persistence::save(&owner, &id, &info).await {
+            web_sys::console::warn_2(&"musig2-p2p: cannot persist session".into(), &e);
+        }
+    });
+}
+
+/// Resumes the unfinished sessions stored for this wallet (new attempt, fresh nonces), and
+/// remembers the signatures of finished ones so `signature()` resolves after a reload.
+async fn resume_sessions(state: &Rc<RefCell<State>>, owner: &str) {
+    let stored = match super::persistence::load_all(owner).await {
+        Ok(s) => s,
+        Err(e) => {
+            web_sys::console::warn_2(&"musig2-p2p: cannot read stored sessions".into(), &e);
+            return;
+        }
+    };
+    let Some(handle) = state.borrow().handle.clone() else {
+        return;
+    };
+    for s in stored {
+        if let Some(sig) = s.signature {
+            state.borrow_mut().promises.remember(s.id, sig.to_vec());
+            continue;
+        }
+        if s.terminal {
+            continue;
+        }
+        let (ann, attempt) = (s.announcement, s.attempt);
+        let _ = handle
+            .with_machine(move |m, now, _| m.resume_session(now, &ann, attempt))
+            .await;
     }
 }
