@@ -23,8 +23,9 @@ step "clippy (wasm32)" cargo clippy --target wasm32-unknown-unknown "${wasm_crat
 step "clippy (wasm32 tests)" cargo clippy --target wasm32-unknown-unknown -p musig2-p2p --tests -- -D warnings
 step "native tests" cargo test --workspace
 step "docs" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
-step "wasm tests (Node and headless Chromium)" cargo test --target wasm32-unknown-unknown -p musig2-p2p
 step "npm package build" scripts/build-pkg.sh release
+# Release mode shares the dependency build with the package build above.
+step "wasm tests (Node and headless Chromium)" cargo test --release --target wasm32-unknown-unknown -p musig2-p2p
 step "relay build" cargo build -p musig2-relay
 
 run_e2e() {
