@@ -135,3 +135,27 @@ test('three tabs of the demo page sign 3-of-3 with Lotus and a hex message throu
     await context.close();
   }
 });
+
+test('declining an invitation in the demo page aborts the session on both tabs', async () => {
+  const context = await browser.newContext();
+  try {
+    const tabs = await openTabs(context, 2, 'decline');
+    const keys = await connectAll(tabs, 'bip327');
+    await tabs[0].fill('#signers', keys[1]);
+    await tabs[0].click('#create');
+    await tabs[0].waitForSelector('#create-result.ok', { timeout: 15000 });
+    const sessionId = await tabs[0].getAttribute('#sessions .session', 'data-session-id');
+    const decline = `#invitations li[data-session-id="${sessionId}"] button.decline`;
+    await tabs[1].waitForSelector(decline, { timeout: 15000 });
+    await tabs[1].click(decline);
+    const card = `.session[data-session-id="${sessionId}"]`;
+    for (const tab of tabs) {
+      await tab.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'aborted', `${card} .state`, { timeout: 15000 });
+      assert.equal(await tab.$(`${card} .result:not([hidden])`), null, 'no signature shown');
+    }
+    const timeline = await tabs[0].$$eval(`${card} .timeline li`, (lis) => lis.map((li) => li.textContent).join(' | '));
+    assert.match(timeline, /aborted by .*: declined/);
+  } finally {
+    await context.close();
+  }
+});

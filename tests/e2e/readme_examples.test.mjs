@@ -92,6 +92,45 @@ test('the package manifest resolves to built files for browsers and Node', () =>
   for (const f of manifest.files) assert.ok(existsSync(path.join(ROOT, 'pkg', f)), `files entry ${f} exists`);
 });
 
+// A TypeScript consumer of the installed package: the `types` of every export condition resolve
+// and type the API precisely (the @ts-expect-error lines must be errors).
+const TS_CONSUMER = `import init, { MuSigClient, SigningContext, generateSecretKey, publicKey, type MuSigEvent, type ErrorCode } from 'musig2-p2p';
+await init();
+const sk: Uint8Array = generateSecretKey();
+const ctx = new SigningContext('bip327', [publicKey(sk)], null);
+const ok: boolean = ctx.verify(new Uint8Array(32), new Uint8Array(64));
+const client = new MuSigClient({ relays: ['/ip4/127.0.0.1/tcp/1/ws/p2p/x'], scheme: 'lotus' });
+const off: () => void = client.on('signatureReady', (e: MuSigEvent) => {
+  if (e.type === 'signatureReady') { const sig: Uint8Array = e.signature; void sig; }
+});
+const id: string = await client.createSession({ signers: [client.publicKey], message: new Uint8Array(32) });
+const sig: Uint8Array = await client.signature(id);
+const code: ErrorCode = 'NONCE_ALREADY_USED';
+// @ts-expect-error: an unknown scheme
+new SigningContext('bip328', [], null);
+// @ts-expect-error: an unknown event
+client.on('nope', () => {});
+void [ok, off, sig, code];
+`;
+
+test('the package types resolve for TypeScript consumers (Node16, NodeNext, bundler, bundler + browser)', () => {
+  const tsc = path.join(ROOT, 'tests', 'e2e', 'node_modules', '.bin', 'tsc');
+  const file = path.join(project, 'consumer.mts');
+  writeFileSync(file, TS_CONSUMER);
+  // wasm-bindgen's declarations use Symbol.dispose: consumers need the esnext.disposable lib.
+  const common = ['--noEmit', '--strict', '--target', 'es2022', '--lib', 'es2022,esnext.disposable,dom'];
+  const modes = {
+    node16: ['--module', 'node16', '--moduleResolution', 'node16'],
+    nodenext: ['--module', 'nodenext', '--moduleResolution', 'nodenext'],
+    bundler: ['--module', 'esnext', '--moduleResolution', 'bundler'],
+    'bundler+browser': ['--module', 'esnext', '--moduleResolution', 'bundler', '--customConditions', 'browser'],
+  };
+  for (const [mode, flags] of Object.entries(modes)) {
+    const r = spawnSync(tsc, [...common, ...flags, file], { cwd: project, encoding: 'utf8' });
+    assert.equal(r.status, 0, `tsc (${mode}) failed:\n${r.stdout}${r.stderr}`);
+  }
+});
+
 for (const block of runnable) {
   const name = `README example at line ${block.line}`;
 
