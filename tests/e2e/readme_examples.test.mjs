@@ -90,6 +90,15 @@ test('the package manifest resolves to built files for browsers and Node', () =>
     assert.ok(existsSync(path.join(ROOT, 'pkg', t)), `${t} exists`);
   }
   for (const f of manifest.files) assert.ok(existsSync(path.join(ROOT, 'pkg', f)), `files entry ${f} exists`);
+  // What `npm publish` would ship: every file the exports point to, nothing else of note.
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = spawnSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: path.join(ROOT, 'pkg'), encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const packed = JSON.parse(r.stdout)[0].files.map((f) => f.path);
+  for (const t of [...targets, manifest.types, manifest.main, 'README.md', 'package.json', 'web/musig2_p2p_bg.wasm', 'node/musig2_p2p_bg.wasm']) {
+    assert.ok(packed.includes(t.replace(/^\.\//, '')), `${t} is in the package (packed: ${packed.join(', ')})`);
+  }
+  assert.ok(packed.length <= 12, `only the package files are shipped: ${packed.join(', ')}`);
 });
 
 // A TypeScript consumer of the installed package: the `types` of every export condition resolve
