@@ -18,7 +18,7 @@ export type SessionPhase =
 
 /** Events of signing sessions (session IDs are 64-char hex strings). */
 export type SessionEvent =
-  | { type: "sessionDiscovered"; sessionId: string; signers: Uint8Array[]; message: Uint8Array; txType: string }
+  | { type: "sessionDiscovered"; sessionId: string; signers: Uint8Array[]; message: Uint8Array; txType: string; taproot: TaprootTweak | null }
   | { type: "coordinatorElected"; sessionId: string; order: Uint8Array[] }
   | { type: "phaseChanged"; sessionId: string; phase: SessionPhase }
   | { type: "newAttempt"; sessionId: string; attempt: number }
@@ -94,6 +94,18 @@ fn keys(list: &[[u8; 33]]) -> JsValue {
         .into()
 }
 
+fn taproot_js(tweak: &musig2_session::wire::TweakSpec) -> JsValue {
+    match tweak {
+        musig2_session::wire::TweakSpec::None => JsValue::NULL,
+        musig2_session::wire::TweakSpec::Taproot { merkle_root } => {
+            let obj = js_sys::Object::new();
+            let root = merkle_root.map_or(JsValue::NULL, |r| bytes(&r));
+            let _ = js_sys::Reflect::set(&obj, &"merkleRoot".into(), &root);
+            obj.into()
+        }
+    }
+}
+
 /// The event name and JS payload of a session event, or `None` for events the driver
 /// handles itself.
 pub fn to_js(event: &Event) -> Option<(&'static str, Vec<(&'static str, JsValue)>)> {
@@ -109,6 +121,7 @@ pub fn to_js(event: &Event) -> Option<(&'static str, Vec<(&'static str, JsValue)
                 ("signers", keys(&announcement.signers)),
                 ("message", bytes(&announcement.message)),
                 ("txType", announcement.tx_type.clone().into()),
+                ("taproot", taproot_js(&announcement.tweak)),
             ],
         ),
         Event::CoordinatorElected { session_id, order } => (
