@@ -139,16 +139,17 @@ const LIBS = {
   musig2Tables: wasmCrate('musig2 +tables', 'musig2 crate 0.3.1 in wasm (k256 + precomputed tables)', m2t),
 };
 
-function crypto(col, label, mod) {
+/** A wasm module that runs a whole KeyAgg or round in one call (ours-core, musig2 crate). */
+function oneCall(col, label, keyAgg, newRound) {
   return {
     col,
     label,
     keyAgg(pks) {
       const raw = concat(pks);
-      return () => mod.keyAgg('bip327', raw);
+      return () => keyAgg(raw);
     },
     round(sks, _pks, scheme = 'bip327') {
-      const r = new mod.Round(scheme, concat(sks));
+      const r = newRound(scheme, concat(sks));
       const aggPk = r.aggregateKey();
       const rand = new Uint8Array(32 * sks.length);
       return () => ({ sig: r.run(MSG, getRandomValues(rand)), aggPk });
@@ -156,21 +157,12 @@ function crypto(col, label, mod) {
   };
 }
 
+function crypto(col, label, mod) {
+  return oneCall(col, label, (raw) => mod.keyAgg('bip327', raw), (scheme, raw) => new mod.Round(scheme, raw));
+}
+
 function wasmCrate(col, label, mod) {
-  return {
-    col,
-    label,
-    keyAgg(pks) {
-      const raw = concat(pks);
-      return () => mod.keyAgg(raw);
-    },
-    round(sks) {
-      const r = new mod.Round(concat(sks));
-      const aggPk = r.aggregateKey();
-      const rand = new Uint8Array(32 * sks.length);
-      return () => ({ sig: r.run(MSG, getRandomValues(rand)), aggPk });
-    },
-  };
+  return oneCall(col, label, (raw) => mod.keyAgg(raw), (_scheme, raw) => new mod.Round(raw));
 }
 
 // ---------------------------------------------------------------- correctness checks
@@ -378,30 +370,21 @@ function report(machine, results, sz) {
   const libs = Object.keys(LIBS);
   for (const l of libs) out.push(`- ${LIBS[l].col}: ${LIBS[l].label}`);
   out.push('');
-  out.push(`| case | ${libs.map((l) => LIBS[l].col).join(' | ')} |`);
-  out.push(`| --- | ${libs.map(() => '---:').join(' | ')} |`);
-  for (const c of cases) {
-    const cells = libs.map((l) => {
-      const r = get(c, l);
-      if (!r) return '–';
-      const spread = ((r.maxMs / r.minMs - 1) * 100).toFixed(0);
-      return `${fmtMs(r.msPerOp)} ms · ${fmtOps(r.opsPerSec)}/s ±${spread}%`;
-    });
-    out.push(`| ${c} | ${cells.join(' | ')} |`);
-  }
-  out.push('');
+  const table = (cell) => {
+    out.push(`| case | ${libs.map((l) => LIBS[l].col).join(' | ')} |`);
+    out.push(`| --- | ${libs.map(() => '---:').join(' | ')} |`);
+    for (const c of cases) {
+      out.push(`| ${c} | ${libs.map((l) => (get(c, l) ? cell(get(c, l)) : '–')).join(' | ')} |`);
+    }
+    out.push('');
+  };
+  table((r) => {
+    const spread = ((r.maxMs / r.minMs - 1) * 100).toFixed(0);
+    return `${fmtMs(r.msPerOp)} ms · ${fmtOps(r.opsPerSec)}/s ±${spread}%`;
+  });
   out.push('CPU time of this process per operation (median of the same runs; less affected by load):');
   out.push('');
-  out.push(`| case | ${libs.map((l) => LIBS[l].col).join(' | ')} |`);
-  out.push(`| --- | ${libs.map(() => '---:').join(' | ')} |`);
-  for (const c of cases) {
-    const cells = libs.map((l) => {
-      const r = get(c, l);
-      return r ? `${fmtMs(r.cpuMsPerOp)} ms` : '–';
-    });
-    out.push(`| ${c} | ${cells.join(' | ')} |`);
-  }
-  out.push('');
+  table((r) => `${fmtMs(r.cpuMsPerOp)} ms`);
   out.push('Ratios (same process, same run):');
   out.push('');
   const ratio = (c, a, b) => get(c, b).msPerOp / get(c, a).msPerOp;
