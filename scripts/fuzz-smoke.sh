@@ -8,7 +8,7 @@
 # fuzz/regressions/<target>/ and every seed under fuzz/seeds/<target>/ is replayed first.
 # Exits non-zero if any target fails to build, crashes, leaks, times out or runs out of memory.
 # Crash inputs land in fuzz/artifacts/<target>/; reproduce with
-#   RUSTC_BOOTSTRAP=1 cargo fuzz run -O -a <target> fuzz/artifacts/<target>/crash-...
+#   RUSTC_BOOTSTRAP=1 cargo fuzz run -O --codegen-units 16 -s none <target> fuzz/artifacts/<target>/crash-...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -29,9 +29,11 @@ export PATH="$CF_ROOT/bin:$PATH"
 # 2. Build flags. The fuzz crate has its own workspace and target dir (fuzz/target).
 export RUSTC_BOOTSTRAP=1
 export CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2}
-# Release with debug assertions and overflow checks; 16 codegen units keep the cold build of
-# the libp2p dependency tree within minutes on two cores.
-FLAGS=(-O -a --codegen-units 16)
+# Release; debug assertions and overflow checks come from fuzz/Cargo.toml's profile (on for
+# this project's code). No sanitizer by default: every crate under test forbids `unsafe`, and
+# AddressSanitizer halves the speed for nothing to find (FUZZ_SANITIZER=address turns it on).
+# 16 codegen units keep the cold build of the libp2p dependency tree within minutes.
+FLAGS=(-O --codegen-units 16 --sanitizer "${FUZZ_SANITIZER:-none}")
 
 if [ $# -gt 0 ]; then
   TARGETS=("$@")
@@ -59,7 +61,7 @@ for t in "${TARGETS[@]}"; do
   set +e
   # A fresh corpus dir first (new inputs are written there), then the read-only seed dirs.
   cargo fuzz run "${FLAGS[@]}" --fuzz-dir "$ROOT/fuzz" "$t" "$corpus" "${inputs[@]}" -- \
-    -max_total_time="$SECONDS_PER_TARGET" -timeout=20 -rss_limit_mb=2048 -max_len=4096 \
+    -max_total_time="$SECONDS_PER_TARGET" -timeout=20 -rss_limit_mb=2048 -max_len=4096 -len_control=0 \
     -print_final_stats=1 >"$out" 2>&1
   rc=$?
   set -e

@@ -20,7 +20,7 @@ use musig2_session::wire::{
     Abort, AbortReason, Announcement, Envelope, KeyBytes, Kind, Message, SchemeId, SigningRequest,
     TweakSpec,
 };
-use musig2_session::{Config, ElectionMethod, Event, Machine, PeerId, SessionParams};
+use musig2_session::{Config, ElectionMethod, Event, Machine, PeerId, Phase, SessionParams};
 
 /// Start of fuzz time (ms since the epoch).
 const T0: u64 = 1_700_000_000_000;
@@ -44,6 +44,8 @@ struct World {
     me: KeyBytes,
     /// Secret keys: index 0 is the machine, 1..=PEERS the co-signers the harness plays.
     secrets: Vec<[u8; 32]>,
+    /// Their public keys, same indices.
+    keys: Vec<KeyBytes>,
     seqs: [u64; PEERS + 1],
     sessions: BTreeMap<[u8; 32], (Announcement, Vec<u8>)>,
     nonces: BTreeMap<Slot, PubNonce>,
@@ -75,8 +77,17 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         Config::default()
     };
     let secrets: Vec<[u8; 32]> = (0..=PEERS).map(|i| small_secret(i as u8)).collect();
+    let keys: Vec<KeyBytes> = secrets
+        .iter()
+        .map(|s| {
+            SecretKey::from_bytes(s)
+                .expect("valid")
+                .public_key()
+                .to_bytes()
+        })
+        .collect();
     let sk = SecretKey::from_bytes(&secrets[0]).expect("valid");
-    let me = sk.public_key().to_bytes();
+    let me = keys[0];
     let mut w = World {
         m: Machine::new(config, scheme, sk, T0, u.arbitrary()?),
         scheme,
@@ -84,6 +95,7 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         rng: FuzzRng::new(u.arbitrary()?),
         me,
         secrets,
+        keys,
         seqs: [T0 * 1024; PEERS + 1],
         sessions: BTreeMap::new(),
         nonces: BTreeMap::new(),
@@ -103,10 +115,7 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
 }
 
 fn key_of(w: &World, i: usize) -> KeyBytes {
-    SecretKey::from_bytes(&w.secrets[i])
-        .expect("valid")
-        .public_key()
-        .to_bytes()
+    w.keys[i]
 }
 
 fn peer_id(i: usize) -> PeerId {
@@ -114,7 +123,7 @@ fn peer_id(i: usize) -> PeerId {
 }
 
 fn step(w: &mut World, u: &mut Unstructured<'_>) -> Result<()> {
-    match u.int_in_range(0..=14u8)? {
+    match u.int_in_range(0..=15u8)? {
         0 => create_session(w, u),
         1 => {
             let ann = announcement(w, u)?;
@@ -200,7 +209,8 @@ fn step(w: &mut World, u: &mut Unstructured<'_>) -> Result<()> {
         }
         12 => replay(w, u),
         13 => discovery(w, u),
-        _ => resign_arbitrary(w, u),
+        14 => resign_arbitrary(w, u),
+        _ => honest_step(w, u),
     }
 }
 
@@ -586,6 +596,43 @@ fn discovery(w: &mut World, u: &mut Unstructured<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Every co-signer the harness plays (in a fuzz-chosen order, some maybe skipped) sends what an
+/// honest signer sends in the machine's current phase of a session: this drives sessions
+/// through whole rounds, so the other operations can strike at any point of them.
+fn honest_step(w: &mut World, u: &mut Unstructured<'_>) -> Result<()> {
+    let id = pick_session(w, u)?;
+    let Some(info) = w.m.session(&id) else {
+        return Ok(());
+    };
+    let Some((ann, _)) = w.sessions.get(&id) else {
+        return Ok(());
+    };
+    let mut signers: Vec<usize> = (1..=PEERS)
+        .filter(|&i| ann.signers.contains(&w.keys[i]))
+        .collect();
+    if u.arbitrary()? {
+        signers.reverse();
+    }
+    for i in signers {
+        if u.ratio(1, 8)? {
+            continue;
+        }
+        let attempt = info.attempt;
+        let msg = match info.phase {
+            Phase::Announced | Phase::Joining => Some(Message::Join),
+            Phase::NonceCollection => honest_nonce(w, u, (id, attempt), i)?,
+            Phase::PartialSigCollection => honest_psig(w, u, (id, attempt), i)?,
+            _ => notice(w, u, (id, attempt), i)?,
+        };
+        if let Some(msg) = msg {
+            let bytes = seal(w, u, i, id, attempt, msg)?;
+            deliver(w, u, i, &bytes)?;
+            drain(w);
+        }
+    }
+    Ok(())
+}
+
 /// Decodes fuzz bytes as an envelope and, when they decode, re-signs them as a known signer:
 /// arbitrary well-formed messages then get past the signature check.
 fn resign_arbitrary(w: &mut World, u: &mut Unstructured<'_>) -> Result<()> {
@@ -629,6 +676,7 @@ fn drain(w: &mut World) {
         remember(w, t.bytes);
     }
     while let Some(e) = w.m.poll_event() {
+        trace(&e);
         match e {
             Event::SessionDiscovered {
                 session_id,
@@ -678,5 +726,16 @@ fn drain(w: &mut World) {
     }
     if w.requests.len() > 16 {
         w.requests.remove(0);
+    }
+}
+
+/// With `FUZZ_TRACE` set, prints every event's kind to stderr: run the target over its corpus
+/// (`-runs=0`) to see which protocol states the inputs reach.
+fn trace(e: &Event) {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *ON.get_or_init(|| std::env::var_os("FUZZ_TRACE").is_some()) {
+        let name = format!("{e:?}");
+        let kind = name.split([' ', '{', '(']).next().unwrap_or_default();
+        eprintln!("event {kind}");
     }
 }
