@@ -38,10 +38,17 @@ export interface NonceGenResult {
 }
 "#;
 
+/// A computed session and the (aggregate nonce, message) it belongs to.
+type CachedSession = (AggNonce, Vec<u8>, std::rc::Rc<scheme::SigningSession>);
+
 /// The signers' keys aggregated under one scheme, with an optional Taproot tweak.
 #[wasm_bindgen]
 pub struct SigningContext {
     inner: scheme::SigningContext,
+    /// The session values of the last (aggregate nonce, message) used: a round calls
+    /// `sign`, `partialVerify` n times and `aggregate` with the same pair, and computing
+    /// them is the costliest part of each call.
+    session: std::cell::RefCell<Option<CachedSession>>,
 }
 
 fn list_js(value: &JsValue, what: &str) -> Result<js_sys::Array, JsValue> {
@@ -106,7 +113,10 @@ impl SigningContext {
             .collect::<Result<Vec<_>, _>>()?;
         let inner = scheme::SigningContext::new(scheme, &keys, parse_tweak(&taproot)?)
             .map_err(crypto_error)?;
-        Ok(SigningContext { inner })
+        Ok(SigningContext {
+            inner,
+            session: Default::default(),
+        })
     }
 
     /// The scheme name.
@@ -183,8 +193,8 @@ impl SigningContext {
         let sk = SecretKey::from_bytes(secret_key).map_err(crypto_error)?;
         let agg = AggNonce::from_bytes(agg_nonce).map_err(crypto_error)?;
         let psig = self
-            .inner
-            .sign(nonce, &sk, &agg, msg)
+            .session(&agg, msg)?
+            .sign(nonce, &sk)
             .map_err(crypto_error)?;
         Ok(psig.to_bytes().to_vec())
     }
@@ -204,8 +214,8 @@ impl SigningContext {
         let nonce = PubNonce::from_bytes(pub_nonce).map_err(crypto_error)?;
         let pk = PublicKey::from_bytes(signer_public_key).map_err(crypto_error)?;
         let agg = AggNonce::from_bytes(agg_nonce).map_err(crypto_error)?;
-        self.inner
-            .partial_verify(&psig, &nonce, &pk, &agg, msg)
+        self.session(&agg, msg)?
+            .partial_verify(&psig, &nonce, &pk)
             .map_err(crypto_error)?;
         Ok(true)
     }
@@ -225,8 +235,8 @@ impl SigningContext {
             .filter_map(|p| PartialSignature::from_bytes(p).ok())
             .collect();
         let sig = self
-            .inner
-            .aggregate(&agg, msg, &psigs)
+            .session(&agg, msg)?
+            .aggregate(&psigs)
             .map_err(crypto_error)?;
         Ok(sig.to_bytes().to_vec())
     }
@@ -234,5 +244,23 @@ impl SigningContext {
     /// Verifies a final signature of `msg` under the aggregate key; `false` for any bad input.
     pub fn verify(&self, msg: &[u8], signature: &[u8]) -> bool {
         scheme::Signature::from_bytes(signature).is_ok_and(|sig| self.inner.verify(msg, &sig))
+    }
+}
+
+impl SigningContext {
+    /// The session values for `(agg, msg)`, computed once per pair.
+    fn session(
+        &self,
+        agg: &AggNonce,
+        msg: &[u8],
+    ) -> Result<std::rc::Rc<scheme::SigningSession>, JsValue> {
+        if let Some((a, m, s)) = self.session.borrow().as_ref() {
+            if a == agg && m.as_slice() == msg {
+                return Ok(s.clone());
+            }
+        }
+        let fresh = std::rc::Rc::new(self.inner.session(agg, msg).map_err(crypto_error)?);
+        *self.session.borrow_mut() = Some((*agg, msg.to_vec(), fresh.clone()));
+        Ok(fresh)
     }
 }
