@@ -222,6 +222,8 @@ pub struct Node {
     /// Session messages sent and not yet acknowledged (bounded by the machine's own
     /// transmit bound); a stopping node waits for them.
     in_flight: HashSet<OutboundRequestId>,
+    /// Re-dial schedule of relays whose connection dropped.
+    redial: relays::Redial,
 }
 
 /// Extracts the peer ID that a multiaddr ends with.
@@ -275,6 +277,7 @@ impl Node {
             rng: OsRng,
             lookups: HashMap::new(),
             in_flight: HashSet::new(),
+            redial: relays::Redial::default(),
         };
         Ok((
             node,
