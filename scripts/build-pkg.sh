@@ -12,6 +12,6 @@ else
   cargo build --target wasm32-unknown-unknown -p musig2-p2p
   WASM="$TARGET_DIR/wasm32-unknown-unknown/debug/musig2_p2p.wasm"
 fi
-wasm-bindgen --target web --out-dir pkg/web "$WASM"
-wasm-bindgen --target nodejs --out-dir pkg/node "$WASM"
+wasm-bindgen --target web --remove-name-section --remove-producers-section --out-dir pkg/web "$WASM"
+wasm-bindgen --target nodejs --remove-name-section --remove-producers-section --out-dir pkg/node "$WASM"
 ls -l pkg/web/musig2_p2p_bg.wasm >&2
