@@ -1,36 +1,16 @@
 // Coordinator failover in real browsers: the coordinator page stops right after sending its
 // round-2 share (and is then closed); the other pages deliver the signature by failover.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { ROOT } from './lib/paths.mjs';
-import { startRelay } from '../../scripts/lib/relay.mjs';
-import { serveStatic } from '../../scripts/lib/static-server.mjs';
-import { launchChromium, openPage } from './lib/browser.mjs';
+import { useHarness, pkg as m, unhex } from './lib/harness.mjs';
 
-const m = createRequire(import.meta.url)(path.join(ROOT, 'pkg/node/musig2_p2p.js'));
-const unhex = (s) => Uint8Array.from(s.match(/../g), (b) => parseInt(b, 16));
-const RELAY_HOST = process.env.MUSIG_RELAY_HOST || '127.0.0.1';
-
-let relay, server, browser;
-before(async () => {
-  relay = await startRelay({ host: RELAY_HOST });
-  server = await serveStatic(ROOT);
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await relay?.stop();
-});
+const h = useHarness();
 
 test('the coordinator page stops after round 2 and a remaining page delivers by failover', async () => {
-  const pages = [];
-  for (let i = 0; i < 3; i++) pages.push(await openPage(browser, `${server.url}/tests/e2e/pages/peer.html`, `fo-${i}`));
+  const pages = await h.openPeers(3, 'fo');
   try {
     const infos = [];
-    for (const p of pages) infos.push(await p.evaluate((r) => window.peer.start([r]), relay.ws));
+    for (const p of pages) infos.push(await p.evaluate((r) => window.peer.start([r]), h.relay.ws));
     const signers = infos.map((i) => i.publicKey);
     // Lexicographic election: the smallest key coordinates, the next one is the backup.
     const sorted = [...signers].sort();

@@ -1,38 +1,18 @@
 // A hostile page sprays garbage at three honest pages over the session protocol while they
 // sign; the honest session completes and the garbage is rejected (and its sender penalized).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { ROOT } from './lib/paths.mjs';
-import { startRelay } from '../../scripts/lib/relay.mjs';
-import { serveStatic } from '../../scripts/lib/static-server.mjs';
-import { launchChromium, openPage } from './lib/browser.mjs';
+import { useHarness, pkg as m, unhex } from './lib/harness.mjs';
 
-const m = createRequire(import.meta.url)(path.join(ROOT, 'pkg/node/musig2_p2p.js'));
-const unhex = (s) => Uint8Array.from(s.match(/../g), (b) => parseInt(b, 16));
-const RELAY_HOST = process.env.MUSIG_RELAY_HOST || '127.0.0.1';
-
-let relay, server, browser;
-before(async () => {
-  relay = await startRelay({ host: RELAY_HOST });
-  server = await serveStatic(ROOT);
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await relay?.stop();
-});
+const h = useHarness();
 
 test('a hostile page sending garbage does not disturb an honest session', async () => {
-  const pages = [];
-  for (let i = 0; i < 4; i++) pages.push(await openPage(browser, `${server.url}/tests/e2e/pages/peer.html`, `h-${i}`));
+  const pages = await h.openPeers(4, 'h');
   const [hostile, ...honest] = pages;
   try {
     const infos = [];
-    for (const p of honest) infos.push(await p.evaluate((r) => window.peer.start([r]), relay.ws));
-    const hostileInfo = await hostile.evaluate((r) => window.peer.start([r]), relay.ws);
+    for (const p of honest) infos.push(await p.evaluate((r) => window.peer.start([r]), h.relay.ws));
+    const hostileInfo = await hostile.evaluate((r) => window.peer.start([r]), h.relay.ws);
     const targets = infos.map((i) => i.circuits[0]);
     // Garbage before the session starts ...
     const before = await hostile.evaluate(([t]) => window.peer.spray(t, 7), [targets]);

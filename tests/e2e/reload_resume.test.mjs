@@ -1,37 +1,16 @@
 // A page reloaded mid-session (right after it joined) resumes the session from
 // IndexedDB and the session completes, with fresh nonces: no secret nonce survives a reload.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { ROOT } from './lib/paths.mjs';
-import { startRelay } from '../../scripts/lib/relay.mjs';
-import { serveStatic } from '../../scripts/lib/static-server.mjs';
-import { launchChromium, openPage } from './lib/browser.mjs';
+import { useHarness, pkg as m, unhex } from './lib/harness.mjs';
 
-const m = createRequire(import.meta.url)(path.join(ROOT, 'pkg/node/musig2_p2p.js'));
-const unhex = (s) => Uint8Array.from(s.match(/../g), (b) => parseInt(b, 16));
-const RELAY_HOST = process.env.MUSIG_RELAY_HOST || '127.0.0.1';
-
-let relay, server, browser;
-before(async () => {
-  relay = await startRelay({ host: RELAY_HOST });
-  server = await serveStatic(ROOT);
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await relay?.stop();
-});
+const h = useHarness();
 
 test('a page reloaded mid-session resumes and the session completes without nonce reuse', async () => {
-  const url = `${server.url}/tests/e2e/pages/peer.html`;
-  const pages = [];
-  for (let i = 0; i < 3; i++) pages.push(await openPage(browser, url, `rl-${i}`));
+  const pages = await h.openPeers(3, 'rl');
   try {
     const infos = [];
-    for (const p of pages) infos.push(await p.evaluate((r) => window.peer.start([r], 15000, 'bip327', true, true), relay.ws));
+    for (const p of pages) infos.push(await p.evaluate((r) => window.peer.start([r], 15000, 'bip327', true, true), h.relay.ws));
     const signers = infos.map((i) => i.publicKey);
     const reloaded = pages[2];
     await reloaded.evaluate(() => window.peer.reloadAtPhase('joining'));
@@ -41,7 +20,7 @@ test('a page reloaded mid-session resumes and the session completes without nonc
     await navigated;
     await reloaded.waitForFunction(() => window.peerReady === true);
     // Same wallet key (the page's key store), new page: start() resumes from IndexedDB.
-    const again = await reloaded.evaluate((r) => window.peer.start([r], 15000, 'bip327', true, true), relay.ws);
+    const again = await reloaded.evaluate((r) => window.peer.start([r], 15000, 'bip327', true, true), h.relay.ws);
     assert.equal(again.publicKey, infos[2].publicKey, 'the reloaded page is the same signer');
     const sigs = await Promise.all(pages.map((p) => p.evaluate((id) => window.peer.signature(id), sessionId)));
     assert.equal(new Set(sigs).size, 1, 'all three pages hold the same signature');

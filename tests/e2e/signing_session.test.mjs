@@ -1,38 +1,17 @@
 // Three browser pages (headless Chromium) complete a 3-of-3 MuSig2 session through a real
 // relay process, in both schemes; the signature is verified in Node with the same package.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { ROOT } from './lib/paths.mjs';
-import { startRelay } from '../../scripts/lib/relay.mjs';
-import { serveStatic } from '../../scripts/lib/static-server.mjs';
-import { launchChromium, openPage } from './lib/browser.mjs';
+import { useHarness, pkg as m, unhex } from './lib/harness.mjs';
 
-const m = createRequire(import.meta.url)(path.join(ROOT, 'pkg/node/musig2_p2p.js'));
-const unhex = (s) => Uint8Array.from(s.match(/../g), (b) => parseInt(b, 16));
-const RELAY_HOST = process.env.MUSIG_RELAY_HOST || '127.0.0.1';
+const h = useHarness();
 
-let relay, server, browser;
-
-before(async () => {
-  relay = await startRelay({ host: RELAY_HOST });
-  server = await serveStatic(ROOT);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await relay?.stop();
-});
 
 async function signThreeOfThree(scheme, taproot) {
-  const pages = [];
-  for (let i = 0; i < 3; i++) pages.push(await openPage(browser, `${server.url}/tests/e2e/pages/peer.html`, `${scheme}-${i}`));
+  const pages = await h.openPeers(3, scheme);
   try {
     const infos = [];
-    for (const p of pages) infos.push(await p.evaluate(([r, s]) => window.peer.start([r], 15000, s), [relay.ws, scheme]));
+    for (const p of pages) infos.push(await p.evaluate(([r, s]) => window.peer.start([r], 15000, s), [h.relay.ws, scheme]));
     const signers = infos.map((i) => i.publicKey);
     const message = '5a'.repeat(32);
     const t0 = Date.now();
