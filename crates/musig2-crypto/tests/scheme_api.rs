@@ -113,3 +113,17 @@ proptest! {
         run_round(scheme, n, tweak, seed, corrupt.filter(|c| *c < n));
     }
 }
+
+#[test]
+fn an_invalid_key_is_blamed_by_its_position_in_the_callers_list() {
+    let good = SecretKey::from_random([4u8; 32]).public_key().to_bytes();
+    let mut bad = [0u8; 33];
+    bad[0] = 2; // x = 0 is not on the curve; it also sorts before every valid key
+    for scheme in [Scheme::Bip327, Scheme::Lotus] {
+        assert_eq!(
+            SigningContext::from_key_bytes(scheme, &[good, bad], Tweak::None).err(),
+            Some(Error::InvalidContribution { signer: Some(1), contrib: Contribution::PubKey }),
+            "{scheme:?}"
+        );
+    }
+}

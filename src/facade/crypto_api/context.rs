@@ -99,19 +99,7 @@ impl SigningContext {
     ) -> Result<SigningContext, JsValue> {
         let scheme = parse_scheme(scheme)?;
         let raw = bytes_list::<33>(&pubkeys, "pubkeys")?;
-        let keys = raw
-            .iter()
-            .enumerate()
-            .map(|(i, k)| {
-                PublicKey::from_bytes(k).map_err(|_| {
-                    crypto_error(musig2_crypto::Error::InvalidContribution {
-                        signer: Some(i),
-                        contrib: musig2_crypto::Contribution::PubKey,
-                    })
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let inner = scheme::SigningContext::new(scheme, &keys, parse_tweak(&taproot)?)
+        let inner = scheme::SigningContext::from_key_bytes(scheme, &raw, parse_tweak(&taproot)?)
             .map_err(crypto_error)?;
         Ok(SigningContext {
             inner,

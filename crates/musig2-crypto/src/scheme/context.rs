@@ -59,20 +59,48 @@ impl SigningContext {
     /// [`Error::Empty`] for no keys; [`Error::InvalidContribution`] naming the index of an
     /// invalid key; tweak errors.
     pub fn new(scheme: Scheme, pubkeys: &[PublicKey], tweak: Tweak) -> Result<Self, Error> {
+        let raw: Vec<[u8; 33]> = pubkeys.iter().map(PublicKey::to_bytes).collect();
+        Self::from_key_bytes(scheme, &raw, tweak)
+    }
+
+    /// Like [`SigningContext::new`] for keys not yet validated: each key is decoded once,
+    /// during aggregation (the cheaper path for untrusted input such as JS arguments).
+    ///
+    /// # Errors
+    /// As [`SigningContext::new`]; an invalid key is blamed by its index in `pubkeys`.
+    pub fn from_key_bytes(
+        scheme: Scheme,
+        pubkeys: &[[u8; 33]],
+        tweak: Tweak,
+    ) -> Result<Self, Error> {
         if pubkeys.is_empty() {
             return Err(Error::Empty);
         }
-        let raw: Vec<[u8; 33]> = pubkeys.iter().map(PublicKey::to_bytes).collect();
         let inner = match scheme {
             Scheme::Bip327 => {
-                let mut ctx = bip327::KeyAggContext::new(&bip327::key_sort(&raw))?;
+                let sorted = bip327::key_sort(pubkeys);
+                let mut ctx = bip327::KeyAggContext::new(&sorted).map_err(|e| match e {
+                    // Blame by the caller's order, not the sorted one.
+                    Error::InvalidContribution {
+                        signer: Some(i),
+                        contrib,
+                    } => {
+                        let key = sorted.get(i);
+                        let input = pubkeys.iter().position(|k| Some(k) == key);
+                        Error::InvalidContribution {
+                            signer: input,
+                            contrib,
+                        }
+                    }
+                    other => other,
+                })?;
                 if let Tweak::Taproot { merkle_root } = tweak {
                     taproot::apply_taproot_tweak(&mut ctx, merkle_root.as_ref())?;
                 }
                 KeyCtx::Bip327(ctx)
             }
             Scheme::Lotus => {
-                let mut ctx = lotus::KeyAggContext::new(&raw)?;
+                let mut ctx = lotus::KeyAggContext::new(pubkeys)?;
                 if let Tweak::Taproot { merkle_root } = tweak {
                     ctx = ctx.with_taproot(merkle_root.as_ref())?;
                 }
