@@ -18,7 +18,7 @@ use super::session::{signed_nonce_terms, SessionValues};
 pub struct PartialSignature(Scalar);
 
 impl PartialSignature {
-    /// Parses 32 big-endian bytes. Values ≥ n are rejected (spec 3.6 step 1 [rec]; lotus-sdk
+    /// Parses 32 big-endian bytes. Values ≥ n are rejected (spec 3.6 step 1 \[rec\]; lotus-sdk
     /// would reduce them, but honest signers never send them).
     ///
     /// # Errors
