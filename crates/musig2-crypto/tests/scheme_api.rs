@@ -122,7 +122,10 @@ fn an_invalid_key_is_blamed_by_its_position_in_the_callers_list() {
     for scheme in [Scheme::Bip327, Scheme::Lotus] {
         assert_eq!(
             SigningContext::from_key_bytes(scheme, &[good, bad], Tweak::None).err(),
-            Some(Error::InvalidContribution { signer: Some(1), contrib: Contribution::PubKey }),
+            Some(Error::InvalidContribution {
+                signer: Some(1),
+                contrib: Contribution::PubKey
+            }),
             "{scheme:?}"
         );
     }
