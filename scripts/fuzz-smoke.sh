@@ -26,14 +26,16 @@ if [ ! -x "$CF_ROOT/bin/cargo-fuzz" ]; then
 fi
 export PATH="$CF_ROOT/bin:$PATH"
 
-# 2. Build flags. The fuzz crate has its own workspace and target dir (fuzz/target).
+# 2. Build flags. The fuzz crate has its own workspace and target dir (fuzz/target, or
+# $FUZZ_TARGET_DIR).
 export RUSTC_BOOTSTRAP=1
 export CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2}
 # Release; debug assertions and overflow checks come from fuzz/Cargo.toml's profile (on for
 # this project's code). No sanitizer by default: every crate under test forbids `unsafe`, and
 # AddressSanitizer halves the speed for nothing to find (FUZZ_SANITIZER=address turns it on).
 # 16 codegen units keep the cold build of the libp2p dependency tree within minutes.
-FLAGS=(-O --codegen-units 16 --sanitizer "${FUZZ_SANITIZER:-none}")
+FLAGS=(-O --codegen-units 16 --sanitizer "${FUZZ_SANITIZER:-none}"
+  --target-dir "${FUZZ_TARGET_DIR:-$ROOT/fuzz/target}")
 
 if [ $# -gt 0 ]; then
   TARGETS=("$@")

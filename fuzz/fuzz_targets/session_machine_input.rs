@@ -1,8 +1,8 @@
 //! The session state machine driven by a fuzz-chosen script: `handle_message` with raw bytes
 //! and with well-signed envelopes from three known co-signers (honest or arbitrary joins,
 //! nonces, partial signatures, notices, aborts, heartbeats, announcements, advertisements and
-//! requests; replays and bit flips of earlier envelopes), interleaved with local commands,
-//! DHT records, restarts from persisted announcements and timeouts. It must never panic, and
+//! requests; replays and bit flips of earlier envelopes; whole honest rounds), interleaved
+//! with local commands, DHT records, restarts from persisted announcements and timeouts. It must never panic, and
 //! every signature it reports as ready must verify under the session's aggregate key.
 #![no_main]
 
