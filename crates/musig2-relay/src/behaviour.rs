@@ -9,7 +9,7 @@ use musig2_net::behaviour::{gossipsub_behaviour, identify_behaviour, kad_behavio
 
 use crate::cli::Cli;
 
-pub use composed::RelayBehaviour;
+pub use composed::{RelayBehaviour, RelayBehaviourEvent};
 
 mod composed {
     // The derive generates `RelayBehaviourEvent` with one undocumented variant per field;

@@ -1,5 +1,6 @@
 //! Command-line flags (each also readable from an environment variable).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -60,6 +61,21 @@ pub struct Cli {
     )]
     pub reservations_per_ip_per_min: u32,
 
+    /// Transaction types whose signer topics (`musig2:signers:<TYPE>`) the relay joins, so that
+    /// it validates and forwards their advertisements between peers it connects.
+    #[arg(
+        long,
+        env = "MUSIG2_RELAY_TOPIC_TYPES",
+        value_delimiter = ',',
+        default_values_t = default_topic_types()
+    )]
+    pub topic_types: Vec<String>,
+
+    /// Address of the Prometheus metrics endpoint (`GET /metrics`), e.g. `127.0.0.1:9464`.
+    /// Off unless given.
+    #[arg(long, env = "MUSIG2_RELAY_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `musig2_relay=debug`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,
@@ -92,4 +108,11 @@ fn default_listen() -> Vec<Multiaddr> {
     .iter()
     .filter_map(|s| s.parse().ok())
     .collect()
+}
+
+fn default_topic_types() -> Vec<String> {
+    ["spend", "receive", "swap", "coinjoin"]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect()
 }

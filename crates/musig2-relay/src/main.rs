@@ -4,8 +4,10 @@
 
 mod behaviour;
 mod cli;
+mod metrics;
 mod server;
 mod state;
+mod validator;
 
 use clap::Parser;
 

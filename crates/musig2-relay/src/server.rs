@@ -1,6 +1,8 @@
 //! Builds the relay's swarm and runs it until SIGINT or SIGTERM.
 
 use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -9,11 +11,15 @@ use libp2p::core::upgrade::Version;
 use libp2p::core::Transport as _;
 use libp2p::multiaddr::Protocol;
 use libp2p::swarm::SwarmEvent;
-use libp2p::{noise, tcp, websocket, yamux, Multiaddr, Swarm};
+use libp2p::{gossipsub, noise, tcp, websocket, yamux, Multiaddr, Swarm};
+use musig2_session::wire::signers_topic;
+use prometheus_client::registry::Registry;
 
-use crate::behaviour::RelayBehaviour;
+use crate::behaviour::{RelayBehaviour, RelayBehaviourEvent};
 use crate::cli::Cli;
+use crate::metrics::Metrics;
 use crate::state;
+use crate::validator::{AdvertValidator, Verdict};
 
 /// Errors that stop the relay.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +36,14 @@ pub enum ServerError {
         /// The address.
         address: Multiaddr,
         /// The transport's reason.
+        reason: String,
+    },
+    /// The metrics endpoint could not be bound.
+    #[error("cannot serve metrics on {address}: {reason}")]
+    Metrics {
+        /// The address.
+        address: SocketAddr,
+        /// The OS error.
         reason: String,
     },
 }
@@ -88,6 +102,14 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
     for address in &cli.announce {
         swarm.add_external_address(address.clone());
     }
+    for tx_type in &cli.topic_types {
+        let topic = gossipsub::IdentTopic::new(signers_topic(tx_type));
+        if let Err(e) = swarm.behaviour_mut().gossipsub.subscribe(&topic) {
+            tracing::warn!("cannot join {topic}: {e}");
+        }
+    }
+    let metrics = start_metrics(&cli).await?;
+    let mut validator = AdvertValidator::new(now_ms());
     print_line(&format!("peer id: {peer_id}"));
 
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -96,29 +118,79 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,
-            event = swarm.select_next_some() => match event {
-                SwarmEvent::NewListenAddr { address, .. } => {
-                    // A relay advertises its hop protocol only for confirmed external addresses.
-                    swarm.add_external_address(address.clone());
-                    print_line(&format!("listening on {}", address.with(Protocol::P2p(peer_id))));
+            event = swarm.select_next_some() => {
+                if let Some(m) = &metrics {
+                    m.record(&event);
                 }
-                SwarmEvent::ListenerError { error, .. } => {
-                    tracing::error!("listener error: {error}");
+                match event {
+                    SwarmEvent::NewListenAddr { address, .. } => {
+                        // A relay advertises its hop protocol only for confirmed external addresses.
+                        swarm.add_external_address(address.clone());
+                        print_line(&format!("listening on {}", address.with(Protocol::P2p(peer_id))));
+                    }
+                    SwarmEvent::ListenerError { error, .. } => {
+                        tracing::error!("listener error: {error}");
+                    }
+                    SwarmEvent::ListenerClosed { addresses, reason: Err(error), .. } => {
+                        let address = addresses.first().cloned().unwrap_or_else(Multiaddr::empty);
+                        return Err(ServerError::Listen { address, reason: error.to_string() });
+                    }
+                    SwarmEvent::ConnectionEstablished { peer_id, endpoint, .. } => {
+                        tracing::debug!(%peer_id, addr = %endpoint.get_remote_address(), "connection established");
+                    }
+                    SwarmEvent::Behaviour(RelayBehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                        propagation_source,
+                        message_id,
+                        message,
+                    })) => {
+                        let author = message.source.unwrap_or(propagation_source);
+                        let (verdict, banned) = validator.check(now_ms(), &author, &message.data);
+                        if let Verdict::Reject(reason) = &verdict {
+                            tracing::info!(%author, %propagation_source, "gossip message rejected: {reason}");
+                        }
+                        if let Some(m) = &metrics {
+                            m.record_verdict(verdict == Verdict::Accept);
+                        }
+                        let _ = swarm.behaviour_mut().gossipsub.report_message_validation_result(
+                            &message_id,
+                            &propagation_source,
+                            verdict.acceptance(),
+                        );
+                        for peer in banned {
+                            tracing::info!(%peer, "peer banned, disconnecting");
+                            let _ = swarm.disconnect_peer_id(peer);
+                        }
+                    }
+                    SwarmEvent::Behaviour(event) => tracing::debug!(?event, "behaviour event"),
+                    _ => {}
                 }
-                SwarmEvent::ListenerClosed { addresses, reason: Err(error), .. } => {
-                    let address = addresses.first().cloned().unwrap_or_else(Multiaddr::empty);
-                    return Err(ServerError::Listen { address, reason: error.to_string() });
-                }
-                SwarmEvent::ConnectionEstablished { peer_id, endpoint, .. } => {
-                    tracing::debug!(%peer_id, addr = %endpoint.get_remote_address(), "connection established");
-                }
-                SwarmEvent::Behaviour(event) => tracing::debug!(?event, "behaviour event"),
-                _ => {}
             }
         }
     }
     print_line("shutting down");
     Ok(())
+}
+
+/// Starts the metrics endpoint if `--metrics-addr` is given, and prints its address.
+async fn start_metrics(cli: &Cli) -> Result<Option<Metrics>, ServerError> {
+    let Some(addr) = cli.metrics_addr else {
+        return Ok(None);
+    };
+    let mut registry = Registry::default();
+    let metrics = Metrics::new(&mut registry);
+    let bound = crate::metrics::serve(addr, Arc::new(registry))
+        .await
+        .map_err(|e| ServerError::Metrics {
+            address: addr,
+            reason: e.to_string(),
+        })?;
+    print_line(&format!("metrics on http://{bound}/metrics"));
+    Ok(Some(metrics))
+}
+
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> u64 {
+    musig2_net::clock::now_ms()
 }
 
 /// Prints a machine-readable line on stdout. A closed stdout (the reader went away) is not a

@@ -1,0 +1,226 @@
+//! The coordinator dies after round 2, holding its share of the work but before it delivers
+//! the final signature; the next signer in the failover order aggregates and delivers.
+//!
+//! Determinism: every peer runs under a gate (see `common/gate.rs`).
+//! 1. The coordinator C creates the session; once the others hold its announcement and join,
+//!    C pauses.
+//! 2. The others join and swap nonces; they wait for C's nonce, and are paused.
+//! 3. C resumes, takes every join and nonce, signs, and pauses right after sending its nonce
+//!    and partial signature. Nobody else has signed, so C cannot hold all partial signatures.
+//! 4. The others resume, sign, and reach round 2's end (phase Aggregation); C is killed.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::relay::RelayProcess;
+use common::{assert_valid, start_net, Net, PeerOptions};
+use musig2_crypto::scheme::Scheme;
+use musig2_net::libp2p::multiaddr::Protocol;
+use musig2_net::NodeEvent;
+use musig2_session::wire::TweakSpec;
+use musig2_session::{Config, ElectionMethod, Event, Phase};
+
+fn phase_of(e: &NodeEvent) -> Option<Phase> {
+    match e {
+        NodeEvent::Session(Event::PhaseChanged { phase, .. }) => Some(*phase),
+        _ => None,
+    }
+}
+
+/// Opens a connection between every pair, so that a paused peer's messages already have a
+/// connection to travel on (a new connection would wait for its paused driver).
+async fn connect_all(net: &Net, relay: &RelayProcess) {
+    for i in 0..net.peers.len() {
+        for j in (i + 1)..net.peers.len() {
+            let target = relay
+                .tcp
+                .clone()
+                .with(Protocol::P2pCircuit)
+                .with(Protocol::P2p(net.peers[j].handle.peer_id()));
+            net.peers[i]
+                .handle
+                .send_direct(target, b"hello".to_vec())
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Waits until peer `i` is in `phase` and waits for nobody but `pending`.
+async fn wait_until_waiting_for(
+    net: &Net,
+    i: usize,
+    id: [u8; 32],
+    phase: Phase,
+    pending: [u8; 33],
+) {
+    let deadline = Instant::now() + common::PATIENCE;
+    loop {
+        let info = net.peers[i]
+            .handle
+            .with_machine(move |m, _, _| m.session(&id))
+            .await
+            .unwrap();
+        if let Some(info) = info {
+            if info.phase == phase && info.waiting_for == vec![pending] {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "peer {i} never got there");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until peer `i` holds the contribution of `key` to its current phase, resuming the
+/// coordinator (peer 0) while it does not.
+async fn wait_until_not_waiting_for(net: &Net, i: usize, id: [u8; 32], key: [u8; 33]) {
+    let deadline = Instant::now() + common::PATIENCE;
+    loop {
+        let info = net.peers[i]
+            .handle
+            .with_machine(move |m, _, _| m.session(&id))
+            .await
+            .unwrap()
+            .expect("the session");
+        if info.phase >= Phase::PartialSigCollection && !info.waiting_for.contains(&key) {
+            return;
+        }
+        if info.phase == Phase::PartialSigCollection {
+            net.peers[0].gate.resume();
+        }
+        assert!(Instant::now() < deadline, "peer {i} never got it");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn coordinator_dies_after_round_two(scheme: Scheme) {
+    let relay = RelayProcess::start(&format!("failover-{scheme:?}")).await;
+    let mut opts = PeerOptions::through(vec![relay.tcp.clone()]);
+    opts.auto_join = false;
+    // Peer 0 creates the session and, with the first-signer election, coordinates.
+    let mut net = start_net(scheme, 3, &opts, |i| {
+        Box::new(move |e| i == 0 && phase_of(e) == Some(Phase::PartialSigCollection))
+    })
+    .await;
+    connect_all(&net, &relay).await;
+    let message = vec![0x77u8; 32];
+    let tweak = TweakSpec::None;
+    let id = net
+        .create(0, tweak, ElectionMethod::FirstSigner, message.clone())
+        .await;
+    let coordinator = net.peers[0].key;
+    let backup = 1;
+    let mut discovered = Vec::new();
+    while discovered.len() < 2 {
+        let (i, _, ()) = net
+            .wait_for("the announcement", |_, e| {
+                matches!(e, NodeEvent::Session(Event::SessionDiscovered { .. })).then_some(())
+            })
+            .await;
+        discovered.push(i);
+    }
+    // A join that overtook its announcement was dropped; the coordinator's retransmission
+    // (every second) brings it again. Then the coordinator pauses: without the others' joins
+    // it has nothing to do.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    net.peers[0].gate.pause();
+    for i in [1, 2] {
+        net.peers[i]
+            .handle
+            .with_machine(move |m, now, rng| m.join(now, &id, rng))
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    // The others swap joins and nonces and wait for the coordinator's nonce only.
+    for i in [1, 2] {
+        wait_until_waiting_for(&net, i, id, Phase::NonceCollection, coordinator).await;
+    }
+    assert!(net.peers[0].gate.is_paused());
+    net.peers[1].gate.pause();
+    net.peers[2].gate.pause();
+    // The coordinator signs and pauses; its connections still carry the bytes.
+    net.peers[0].gate.resume();
+    net.wait_for("the coordinator's partial signature", |i, e| {
+        (i == 0 && phase_of(e) == Some(Phase::PartialSigCollection)).then_some(())
+    })
+    .await;
+    assert!(net.peers[0].gate.is_paused());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The backup takes the coordinator's nonce and partial signature, and signs. Two streams
+    // of one connection can be read in either order, so the partial signature may come first
+    // and be dropped as premature; then the coordinator wakes until the backup's heartbeat
+    // fetches it again (the coordinator cannot finish: the third signer has not signed).
+    net.peers[backup].gate.resume();
+    wait_until_not_waiting_for(&net, backup, id, coordinator).await;
+    net.peers[0].gate.pause();
+    // The third signer signs; the backup now holds every partial signature (round 2 is over).
+    net.peers[2].gate.resume();
+    let (_, round_two_done, ()) = net
+        .wait_for("round 2 done at the backup", |i, e| {
+            (i == backup && phase_of(e) == Some(Phase::Aggregation)).then_some(())
+        })
+        .await;
+    net.peers[0].gate.kill();
+    let killed_at = Instant::now();
+
+    let mut failover_at = None;
+    let mut sigs = Vec::new();
+    while sigs.len() < 2 {
+        let (i, at, ev) = net
+            .wait_for("the backup's signature", |_, e| match e {
+                NodeEvent::Session(Event::Failover { coordinator, .. }) => Some(Err(*coordinator)),
+                NodeEvent::Session(Event::SignatureReady {
+                    signature,
+                    broadcast_duty,
+                    ..
+                }) => Some(Ok((*signature, *broadcast_duty))),
+                _ => None,
+            })
+            .await;
+        assert_ne!(i, 0, "the dead coordinator reports nothing");
+        match ev {
+            Err(next) => {
+                assert_eq!(next, net.peers[backup].key, "one failover, to the backup");
+                failover_at.get_or_insert(at);
+            }
+            Ok((sig, duty)) => {
+                assert_eq!(duty, i == backup, "the backup aggregates and broadcasts");
+                sigs.push((i, at, sig));
+            }
+        }
+    }
+    let delivered_at = sigs.iter().map(|s| s.1).max().unwrap();
+    let failover_at = failover_at.expect("a failover event");
+    let cfg = Config::default();
+    eprintln!(
+        "{scheme:?} failover on real swarms: coordinator killed {:?} after round 2 ended; \
+         failover {:?} and the signature at every live signer {:?} after the kill \
+         (liveness timeout {} ms, coordinator deadline {} ms)",
+        killed_at.duration_since(round_two_done),
+        failover_at.saturating_duration_since(killed_at),
+        delivered_at.saturating_duration_since(killed_at),
+        cfg.liveness_timeout_ms,
+        cfg.coordinator_deadline_ms,
+    );
+    let deadline = Duration::from_millis(cfg.coordinator_deadline_ms) + Duration::from_secs(5);
+    assert!(
+        delivered_at.duration_since(round_two_done) <= deadline,
+        "the backup delivers within the failover deadline (plus margin)"
+    );
+    let sigs: Vec<_> = sigs.into_iter().map(|s| s.2).collect();
+    assert_valid(scheme, &net.keys(), tweak, &message, &sigs);
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_delivers_when_the_bip327_coordinator_dies_after_round_two() {
+    coordinator_dies_after_round_two(Scheme::Bip327).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_delivers_when_the_lotus_coordinator_dies_after_round_two() {
+    coordinator_dies_after_round_two(Scheme::Lotus).await;
+}

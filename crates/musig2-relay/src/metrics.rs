@@ -1,0 +1,207 @@
+//! Prometheus metrics: libp2p's own (swarm, relay, Kademlia, GossipSub, identify, ping) plus
+//! the relay's counters, served as text on `GET /metrics` by a tiny HTTP server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use libp2p::metrics::{Metrics as Libp2pMetrics, Recorder};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{gossipsub, relay};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::behaviour::RelayBehaviourEvent;
+
+/// Largest HTTP request head read, in bytes.
+const MAX_REQUEST_BYTES: usize = 8 * 1024;
+
+/// Every metric the relay records.
+pub struct Metrics {
+    libp2p: Libp2pMetrics,
+    reservations: Counter,
+    reservations_renewed: Counter,
+    circuits: Counter,
+    circuits_closed: Counter,
+    connected_peers: Gauge,
+    adverts_accepted: Counter,
+    adverts_rejected: Counter,
+}
+
+impl Metrics {
+    /// Registers every metric in `registry`.
+    pub fn new(registry: &mut Registry) -> Self {
+        let libp2p = Libp2pMetrics::new(registry);
+        let ours = registry.sub_registry_with_prefix("musig2_relay");
+        let counter = |reg: &mut Registry, name: &str, help: &str| {
+            let c = Counter::default();
+            reg.register(name, help, c.clone());
+            c
+        };
+        let reservations = counter(ours, "reservations", "Reservations accepted (new)");
+        let reservations_renewed = counter(
+            ours,
+            "reservations_renewed",
+            "Reservations renewed by a peer holding one",
+        );
+        let circuits = counter(ours, "circuits", "Circuits opened between two peers");
+        let circuits_closed = counter(ours, "circuits_closed", "Circuits closed");
+        let adverts_accepted = counter(
+            ours,
+            "adverts_accepted",
+            "Signer advertisements validated and forwarded",
+        );
+        let adverts_rejected = counter(
+            ours,
+            "adverts_rejected",
+            "GossipSub messages rejected (not forwarded)",
+        );
+        let connected_peers = Gauge::default();
+        ours.register(
+            "connected_peers",
+            "Peers with at least one connection",
+            connected_peers.clone(),
+        );
+        Self {
+            libp2p,
+            reservations,
+            reservations_renewed,
+            circuits,
+            circuits_closed,
+            connected_peers,
+            adverts_accepted,
+            adverts_rejected,
+        }
+    }
+
+    /// Records a swarm event (and the behaviour event inside it).
+    pub fn record(&self, event: &SwarmEvent<RelayBehaviourEvent>) {
+        self.libp2p.record(event);
+        match event {
+            SwarmEvent::ConnectionEstablished {
+                num_established, ..
+            } if num_established.get() == 1 => {
+                self.connected_peers.inc();
+            }
+            SwarmEvent::ConnectionClosed {
+                num_established: 0, ..
+            } => {
+                self.connected_peers.dec();
+            }
+            SwarmEvent::Behaviour(event) => self.record_behaviour(event),
+            _ => {}
+        }
+    }
+
+    fn record_behaviour(&self, event: &RelayBehaviourEvent) {
+        match event {
+            RelayBehaviourEvent::Relay(e) => {
+                self.libp2p.record(e);
+                match e {
+                    relay::Event::ReservationReqAccepted { renewed: false, .. } => {
+                        self.reservations.inc();
+                    }
+                    relay::Event::ReservationReqAccepted { renewed: true, .. } => {
+                        self.reservations_renewed.inc();
+                    }
+                    relay::Event::CircuitReqAccepted { .. } => {
+                        self.circuits.inc();
+                    }
+                    relay::Event::CircuitClosed { .. } => {
+                        self.circuits_closed.inc();
+                    }
+                    _ => {}
+                }
+            }
+            RelayBehaviourEvent::Kad(e) => self.libp2p.record(e),
+            RelayBehaviourEvent::Gossipsub(e) => self.record_gossip(e),
+            RelayBehaviourEvent::Identify(e) => self.libp2p.record(e),
+            RelayBehaviourEvent::Ping(e) => self.libp2p.record(e),
+        }
+    }
+
+    fn record_gossip(&self, event: &gossipsub::Event) {
+        self.libp2p.record(event);
+    }
+
+    /// Counts one validation verdict on a GossipSub message.
+    pub fn record_verdict(&self, accepted: bool) {
+        if accepted {
+            self.adverts_accepted.inc();
+        } else {
+            self.adverts_rejected.inc();
+        }
+    }
+}
+
+/// Serves `GET /metrics` from `registry` on `addr` until the process exits. Returns the bound
+/// address (useful with port 0).
+///
+/// # Errors
+/// The OS error when `addr` cannot be bound.
+pub async fn serve(addr: SocketAddr, registry: Arc<Registry>) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    tokio::spawn(async move {
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    let registry = registry.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = answer(stream, &registry).await {
+                            tracing::debug!("metrics request failed: {e}");
+                        }
+                    });
+                }
+                Err(e) => tracing::warn!("metrics listener: {e}"),
+            }
+        }
+    });
+    Ok(local)
+}
+
+/// Answers one HTTP/1.x request and closes the connection.
+async fn answer(mut stream: TcpStream, registry: &Registry) -> std::io::Result<()> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_REQUEST_BYTES {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(buf.get(..n).unwrap_or_default());
+    }
+    let request_line = String::from_utf8_lossy(&head);
+    let mut parts = request_line.split_whitespace();
+    let (status, content_type, body) = match (parts.next(), parts.next()) {
+        (Some("GET"), Some("/metrics")) => {
+            let mut body = String::new();
+            match prometheus_client::encoding::text::encode(&mut body, registry) {
+                Ok(()) => (
+                    "200 OK",
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    body,
+                ),
+                Err(_) => (
+                    "500 Internal Server Error",
+                    "text/plain",
+                    "encoding failed\n".into(),
+                ),
+            }
+        }
+        (Some("GET"), Some(_)) => ("404 Not Found", "text/plain", "not found\n".into()),
+        _ => (
+            "405 Method Not Allowed",
+            "text/plain",
+            "only GET is served\n".into(),
+        ),
+    };
+    let response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(response.as_bytes()).await?;
+    stream.shutdown().await
+}
