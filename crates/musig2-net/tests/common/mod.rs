@@ -66,11 +66,14 @@ impl PeerOptions {
     }
 }
 
-/// The signing key of test peer `i` for `scheme`.
+/// The signing key of test peer `i` for `scheme` (distinct for every `i`, never zero).
 pub fn secret_of(i: u8, scheme: Scheme) -> [u8; 32] {
-    [i.wrapping_mul(17)
+    let mut secret = [i
+        .wrapping_mul(17)
         .wrapping_add(1)
-        .wrapping_add(scheme as u8 * 100); 32]
+        .wrapping_add(scheme as u8 * 100); 32];
+    secret[0] = 1;
+    secret
 }
 
 /// Starts one peer (index `i`) and waits until every relay accepted its reservation.
