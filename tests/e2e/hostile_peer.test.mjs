@@ -32,7 +32,12 @@ test('a hostile page sending garbage does not disturb an honest session', async 
     for (const p of honest) {
       const rejected = await p.evaluate(() => window.peer.events.filter((e) => e.type === 'messageRejected'));
       assert.ok(rejected.length > 0, 'garbage was rejected');
-      assert.deepEqual([...new Set(rejected.map((e) => e.from))], [hostileInfo.peerId], 'only the hostile peer was rejected');
+      assert.ok(rejected.some((e) => e.from === hostileInfo.peerId), 'the hostile peer was rejected');
+      // Honest peers may only see the rejections networks cause (duplicates and late or
+      // early messages, penalized by 1), never those of forgery or garbage.
+      const benign = /duplicate sequence|not accepted in phase|stale attempt|unknown session|premature|session expired/;
+      const honest = rejected.filter((e) => e.from !== hostileInfo.peerId);
+      assert.deepEqual(honest.filter((e) => !benign.test(e.reason)), [], 'honest peers are never rejected for garbage');
       const others = await p.evaluate(() => window.peer.events.filter((e) => e.type === 'failover' || e.type === 'aborted' || e.type === 'failed'));
       assert.deepEqual(others, [], 'no failover, abort or failure in the honest session');
     }
