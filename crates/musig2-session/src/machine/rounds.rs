@@ -57,6 +57,7 @@ impl Session {
         self.signing = None;
         self.nonces.iter_mut().for_each(|n| *n = None);
         self.psigs.iter_mut().for_each(|p| *p = None);
+        self.early_psigs.iter_mut().for_each(|p| *p = None);
         self.coord = 0;
         core.event(Event::NewAttempt {
             session_id: self.id,
@@ -127,6 +128,17 @@ impl Session {
                         aggnonce: agg.to_bytes(),
                     };
                     self.broadcast(core, &share, now);
+                    // Shares that overtook the nonces they depend on. A bad one is simply
+                    // dropped here; its sender's retransmission is judged like any message.
+                    let early: Vec<(usize, [u8; 32], [u8; 66])> = self
+                        .early_psigs
+                        .iter_mut()
+                        .enumerate()
+                        .filter_map(|(j, e)| e.take().map(|(p, a)| (j, p, a)))
+                        .collect();
+                    for (j, psig, agg) in early {
+                        let _ = self.on_psig(core, j, psig, agg, now, rng);
+                    }
                 }
                 Phase::PartialSigCollection if self.psigs.iter().all(Option::is_some) => {
                     self.agg_anchor = now;
@@ -253,8 +265,14 @@ impl Session {
         }
         match self.phase {
             Phase::PartialSigCollection | Phase::Aggregation => {}
-            // We have sent our nonce but miss another: the sender may be ahead of us.
-            Phase::NonceCollection => return Err(Error::Premature(Kind::PartialSigShare)),
+            // We have sent our nonce but miss another: the sender is ahead of us (the
+            // network reordered). Hold its share (the first one) until our round 1 completes.
+            Phase::NonceCollection => {
+                if let Some(slot @ None) = self.early_psigs.get_mut(j) {
+                    *slot = Some((bytes, their_aggnonce));
+                }
+                return Ok(());
+            }
             // Nobody can sign before our nonce exists: impossible for an honest signer.
             Phase::Announced | Phase::Joining => {
                 return Err(self.out_of_phase(Kind::PartialSigShare))

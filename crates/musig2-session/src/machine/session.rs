@@ -50,6 +50,10 @@ pub(crate) struct Session {
     /// Session values of the current attempt, computed once the aggregate nonce is known.
     pub(crate) signing: Option<SigningSession>,
     pub(crate) psigs: Vec<Option<PartialSignature>>,
+    /// Partial signatures (with the aggregate nonce they name) that arrived while we still
+    /// missed a nonce: the network reorders, so they are held, one per signer, and checked
+    /// once our round 1 completes (instead of being dropped until a retransmission).
+    pub(crate) early_psigs: Vec<Option<([u8; 32], [u8; 66])>>,
     pub(crate) signature: Option<Signature>,
     pub(crate) notices: Vec<bool>,
     pub(crate) last_heard: Vec<u64>,
@@ -119,6 +123,7 @@ impl Session {
             aggnonce: None,
             signing: None,
             psigs: vec![None; n],
+            early_psigs: vec![None; n],
             signature: None,
             notices: vec![false; n],
             last_heard: vec![now; n],
