@@ -26,6 +26,11 @@ impl Machine {
             return Err(Error::InvalidSignature);
         }
         let scheme = env.scheme;
+        // Every entry point (direct messages, DHT records, resumed sessions) only ever takes
+        // envelopes of this node's own scheme: a session of another scheme could never finish.
+        if scheme_of(scheme) != self.core.scheme {
+            return Err(Error::WrongScheme);
+        }
         Ok((env, scheme))
     }
 
@@ -96,10 +101,7 @@ impl Machine {
         if let Some(kind) = bytes.get(1).and_then(|&k| Kind::from_code(k).ok()) {
             self.check_rate(kind, from, now)?;
         }
-        let (env, scheme) = self.open(bytes)?;
-        if scheme_of(scheme) != self.core.scheme {
-            return Err(Error::WrongScheme);
-        }
+        let (env, _) = self.open(bytes)?;
         check_timestamp(env.timestamp, now, self.core.config.max_clock_skew_ms)?;
         self.replay
             .check_and_record(&env.session_id, &env.sender, env.seq, now)?;
