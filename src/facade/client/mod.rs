@@ -184,18 +184,7 @@ impl MuSigClient {
     /// Rejects with `INVALID_ARGUMENT`, `NOT_STARTED` or `DELIVERY_FAILED`.
     #[wasm_bindgen(js_name = sendDirect, unchecked_return_type = "Promise<void>")]
     pub fn send_direct(&self, address: &str, data: &[u8]) -> js_sys::Promise {
-        let handle = self.state.borrow().handle.clone();
-        let address: Result<Multiaddr, _> = address.parse();
-        let data = data.to_vec();
-        future_to_promise(async move {
-            let address = address.map_err(|e| {
-                js_error(ErrorCode::InvalidArgument, format!("invalid address: {e}"))
-            })?;
-            let handle =
-                handle.ok_or_else(|| js_error(ErrorCode::NotStarted, "call start() first"))?;
-            handle.send_direct(address, data).await.map_err(net_error)?;
-            Ok(JsValue::UNDEFINED)
-        })
+        self.send_bytes(address, data, false)
     }
 
     /// Sends raw bytes on the session protocol to the peer at `address`, unchecked: a
@@ -203,21 +192,7 @@ impl MuSigClient {
     /// anyway). The receiver verifies everything and penalizes garbage.
     #[wasm_bindgen(js_name = debugSendRaw, unchecked_return_type = "Promise<void>")]
     pub fn debug_send_raw(&self, address: &str, data: &[u8]) -> js_sys::Promise {
-        let handle = self.state.borrow().handle.clone();
-        let address: Result<Multiaddr, _> = address.parse();
-        let data = data.to_vec();
-        future_to_promise(async move {
-            let address = address.map_err(|e| {
-                js_error(ErrorCode::InvalidArgument, format!("invalid address: {e}"))
-            })?;
-            let handle =
-                handle.ok_or_else(|| js_error(ErrorCode::NotStarted, "call start() first"))?;
-            handle
-                .send_session_raw(address, data)
-                .await
-                .map_err(net_error)?;
-            Ok(JsValue::UNDEFINED)
-        })
+        self.send_bytes(address, data, true)
     }
 
     /// Registers `callback` for `event` and returns a function that unregisters it.
@@ -308,5 +283,29 @@ async fn resume_sessions(state: &Rc<RefCell<State>>, owner: &str) {
         let _ = handle
             .with_machine(move |m, now, _| m.resume_session(now, &ann, attempt))
             .await;
+    }
+}
+
+impl MuSigClient {
+    /// Sends `data` to `address` on the diagnostic protocol (waiting for its receipt) or,
+    /// with `raw_session`, unchecked on the session protocol.
+    fn send_bytes(&self, address: &str, data: &[u8], raw_session: bool) -> js_sys::Promise {
+        let handle = self.state.borrow().handle.clone();
+        let address: Result<Multiaddr, _> = address.parse();
+        let data = data.to_vec();
+        future_to_promise(async move {
+            let address = address.map_err(|e| {
+                js_error(ErrorCode::InvalidArgument, format!("invalid address: {e}"))
+            })?;
+            let handle =
+                handle.ok_or_else(|| js_error(ErrorCode::NotStarted, "call start() first"))?;
+            let sent = if raw_session {
+                handle.send_session_raw(address, data).await
+            } else {
+                handle.send_direct(address, data).await
+            };
+            sent.map_err(net_error)?;
+            Ok(JsValue::UNDEFINED)
+        })
     }
 }
