@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One idempotent set-up for this project on a fresh Debian machine.
 # Installs: the wasm32 target, wasm-bindgen-cli (exactly the version in Cargo.lock),
-# Chromium + ChromeDriver, and the Node packages from the committed lockfile.
+# the three browser engines with their WebDriver servers (Chromium + ChromeDriver,
+# Firefox ESR + geckodriver, WebKitGTK + WebKitWebDriver under Xvfb), and the Node
+# packages from the committed lockfile.
 # A second run with nothing missing takes seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,13 +30,29 @@ if [ ! -x "$WB_ROOT/bin/wasm-bindgen" ]; then
   cargo install wasm-bindgen-cli --version "$WB_VERSION" --locked --root "$WB_ROOT"
 fi
 
-# 3. Chromium and ChromeDriver (Debian packages).
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  log "installing chromium and chromium-driver"
+# 3. Browser engines and their WebDriver servers (Debian packages): Chromium + ChromeDriver,
+#    Firefox ESR, WebKitGTK's WebKitWebDriver (+ MiniBrowser) and Xvfb for the WebKit display.
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v ip >/dev/null || missing+=(iproute2)
+command -v firefox-esr >/dev/null || missing+=(firefox-esr)
+command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
+command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq chromium chromium-driver iproute2 >/dev/null
+  $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# 3b. geckodriver (Firefox's WebDriver server) from crates.io, into a versioned root.
+GECKO_VERSION=0.37.1
+GECKO_ROOT="$TOOLS_DIR/geckodriver-$GECKO_VERSION"
+if [ ! -x "$GECKO_ROOT/bin/geckodriver" ]; then
+  log "installing geckodriver $GECKO_VERSION into $GECKO_ROOT (about two minutes, once)"
+  cargo install geckodriver --version "$GECKO_VERSION" --locked --root "$GECKO_ROOT"
 fi
 
 # 4. Node packages from the committed lockfile.
@@ -46,4 +64,4 @@ if [ -f "$ROOT/tests/e2e/package-lock.json" ]; then
 fi
 
 # Print the PATH addition for callers that source this script's output.
-echo "export PATH=\"$WB_ROOT/bin:\$PATH\"" >&3
+echo "export PATH=\"$WB_ROOT/bin:$GECKO_ROOT/bin:\$PATH\"" >&3

@@ -1,4 +1,5 @@
-//! wasm tests that run in headless Chromium: the JS facade and the browser transports.
+//! wasm tests that run in a browser (headless Chromium, Firefox or WebKitGTK, whichever driver
+//! `scripts/test.sh` hands the runner): the JS facade and the browser transports.
 #![cfg(target_arch = "wasm32")]
 
 use musig2_p2p::MuSigClient;
@@ -24,9 +25,33 @@ fn code_of(err: &JsValue) -> String {
         .unwrap_or_default()
 }
 
+/// The engine running these tests, from its user agent: `chromium`, `firefox` or `webkit`.
+fn engine() -> &'static str {
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap();
+    let ua = js_sys::Reflect::get(&navigator, &"userAgent".into())
+        .unwrap()
+        .as_string()
+        .unwrap_or_default();
+    if ua.contains("Firefox/") {
+        "firefox"
+    } else if ua.contains("Chrome/") {
+        "chromium"
+    } else if ua.contains("AppleWebKit/") {
+        "webkit"
+    } else {
+        panic!("unrecognised engine: {ua}")
+    }
+}
+
 #[wasm_bindgen_test]
-fn chromium_offers_webrtc() {
-    assert!(musig2_net::capabilities::webrtc_available());
+fn webrtc_detection_matches_the_engine() {
+    let detected = musig2_net::capabilities::webrtc_available();
+    match engine() {
+        // Chromium and Firefox ship RTCPeerConnection.
+        "chromium" | "firefox" => assert!(detected, "RTCPeerConnection must be detected"),
+        // Debian's WebKitGTK (the WebKit tested here) is built without WebRTC.
+        _ => assert!(!detected, "Debian's WebKitGTK has no RTCPeerConnection"),
+    }
 }
 
 #[wasm_bindgen_test]
