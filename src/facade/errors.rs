@@ -33,7 +33,8 @@ pub enum ErrorCode {
     NotStarted,
     /// `start()` was called twice.
     AlreadyStarted,
-    /// The platform lacks something the client needs.
+    /// The platform lacks something the client needs, or the scheme does not define the
+    /// requested operation (Lotus has no deterministic signing and only the Taproot tweak).
     Unsupported,
     /// Someone's key, nonce or partial signature is invalid; `signer` and `contribution`
     /// properties say whose and which.
@@ -116,8 +117,9 @@ pub fn crypto_error(e: musig2_crypto::Error) -> JsValue {
         | E::InvalidSignature
         | E::Empty
         | E::TweakOutOfRange
-        | E::SignerNotInKeys
-        | E::Unsupported => js_error(ErrorCode::InvalidArgument, e.to_string()),
+        | E::TweakInfinity
+        | E::SignerNotInKeys => js_error(ErrorCode::InvalidArgument, e.to_string()),
+        E::Unsupported => js_error(ErrorCode::Unsupported, e.to_string()),
         other => js_error(ErrorCode::CryptoError, other.to_string()),
     }
 }

@@ -130,3 +130,138 @@ fn an_invalid_key_is_blamed_by_its_position_in_the_callers_list() {
         );
     }
 }
+
+#[test]
+fn tweaked_rounds_verify_under_the_tweaked_key() {
+    let sks = keys(3, 9);
+    let pks: Vec<PublicKey> = sks.iter().map(SecretKey::public_key).collect();
+    let raw: Vec<[u8; 33]> = pks.iter().map(PublicKey::to_bytes).collect();
+    let untweaked = SigningContext::from_key_bytes(Scheme::Bip327, &raw, Tweak::None).unwrap();
+    let mut ctx = untweaked.clone();
+    ctx.apply_tweak(&[1u8; 32], false).unwrap();
+    ctx.apply_tweak(&[2u8; 32], true).unwrap();
+    assert_ne!(ctx.aggregate_key(), untweaked.aggregate_key());
+    assert_eq!(ctx.plain_aggregate_key()[1..], ctx.aggregate_key()[..]);
+    // An out-of-range tweak fails and leaves the context as it was.
+    let before = ctx.aggregate_key();
+    assert_eq!(
+        ctx.apply_tweak(&[0xff; 32], true),
+        Err(Error::TweakOutOfRange)
+    );
+    assert_eq!(ctx.aggregate_key(), before);
+
+    let msg = [5u8; 32];
+    let (secs, pubs): (Vec<_>, Vec<_>) = sks
+        .iter()
+        .enumerate()
+        .map(|(i, sk)| ctx.nonce_gen(sk, &msg, [i as u8; 32]).unwrap())
+        .unzip();
+    let agg = ctx.nonce_agg(&pubs).unwrap();
+    let session = ctx.session(&agg, &msg).unwrap();
+    let psigs: Vec<PartialSignature> = secs
+        .into_iter()
+        .zip(&sks)
+        .map(|(sec, sk)| session.sign(sec, sk).unwrap())
+        .collect();
+    for (i, psig) in psigs.iter().enumerate() {
+        assert_eq!(session.partial_verify(psig, &pubs[i], &pks[i]), Ok(()));
+    }
+    let sig = session.aggregate(&psigs).unwrap();
+    assert!(ctx.verify(&msg, &sig));
+    assert!(!untweaked.verify(&msg, &sig));
+}
+
+#[test]
+fn one_signer_can_sign_deterministically_last() {
+    let sks = keys(3, 11);
+    let pks: Vec<PublicKey> = sks.iter().map(SecretKey::public_key).collect();
+    let ctx =
+        SigningContext::new(Scheme::Bip327, &pks, Tweak::Taproot { merkle_root: None }).unwrap();
+    let msg = b"deterministic";
+    let (secs, mut pubs): (Vec<_>, Vec<_>) = sks[..2]
+        .iter()
+        .enumerate()
+        .map(|(i, sk)| ctx.nonce_gen(sk, msg, [i as u8 + 1; 32]).unwrap())
+        .unzip();
+    let others = ctx.nonce_agg(&pubs).unwrap();
+    let (det_pub, det_psig) = ctx.deterministic_sign(&sks[2], &others, msg, None).unwrap();
+    // Deterministic: the same inputs give the same nonce and signature.
+    assert_eq!(
+        ctx.deterministic_sign(&sks[2], &others, msg, None).unwrap(),
+        (det_pub, det_psig)
+    );
+    pubs.push(det_pub);
+    let agg = ctx.nonce_agg(&pubs).unwrap();
+    let session = ctx.session(&agg, msg).unwrap();
+    let mut psigs: Vec<PartialSignature> = secs
+        .into_iter()
+        .zip(&sks)
+        .map(|(sec, sk)| session.sign(sec, sk).unwrap())
+        .collect();
+    psigs.push(det_psig);
+    for (i, psig) in psigs.iter().enumerate() {
+        assert_eq!(session.partial_verify(psig, &pubs[i], &pks[i]), Ok(()));
+    }
+    assert!(ctx.verify(msg, &session.aggregate(&psigs).unwrap()));
+
+    let bad_other = PubNonce::from_bytes(&[0u8; 66]).unwrap().to_bytes();
+    assert_eq!(
+        ctx.deterministic_sign(
+            &sks[2],
+            &musig2_crypto::scheme::AggNonce::from_bytes(&bad_other).unwrap(),
+            msg,
+            None
+        ),
+        Err(Error::InvalidContribution {
+            signer: None,
+            contrib: Contribution::AggOtherNonce
+        })
+    );
+    let stranger = SecretKey::from_random([77u8; 32]);
+    assert_eq!(
+        ctx.deterministic_sign(&stranger, &others, msg, Some(&[3u8; 32])),
+        Err(Error::SignerNotInKeys)
+    );
+}
+
+#[test]
+fn lotus_refuses_what_its_specification_does_not_define() {
+    let sks = keys(2, 12);
+    let raw: Vec<[u8; 33]> = sks.iter().map(|sk| sk.public_key().to_bytes()).collect();
+    let mut ctx = SigningContext::from_key_bytes(Scheme::Lotus, &raw, Tweak::None).unwrap();
+    assert_eq!(ctx.apply_tweak(&[1u8; 32], false), Err(Error::Unsupported));
+    assert_eq!(ctx.apply_tweak(&[1u8; 32], true), Err(Error::Unsupported));
+    let other = ctx.nonce_gen(&sks[0], &[0u8; 32], [1u8; 32]).unwrap().1;
+    let other = ctx.nonce_agg(&[other]).unwrap();
+    assert_eq!(
+        ctx.deterministic_sign(&sks[1], &other, &[0u8; 32], None),
+        Err(Error::Unsupported)
+    );
+    assert_eq!(
+        SigningContext::from_key_bytes_in_order(Scheme::Lotus, &raw, Tweak::None).err(),
+        Some(Error::Unsupported)
+    );
+    assert_eq!(ctx.plain_aggregate_key().to_vec(), ctx.aggregate_key());
+}
+
+#[test]
+fn in_order_aggregation_skips_key_sort() {
+    let raw: Vec<[u8; 33]> = keys(3, 13)
+        .iter()
+        .map(|sk| sk.public_key().to_bytes())
+        .collect();
+    let mut sorted = raw.clone();
+    sorted.sort();
+    let mut reversed = sorted.clone();
+    reversed.reverse();
+    let key = |keys: &[[u8; 33]]| {
+        SigningContext::from_key_bytes_in_order(Scheme::Bip327, keys, Tweak::None)
+            .unwrap()
+            .aggregate_key()
+    };
+    let sorting = SigningContext::from_key_bytes(Scheme::Bip327, &reversed, Tweak::None)
+        .unwrap()
+        .aggregate_key();
+    assert_eq!(key(&sorted), sorting);
+    assert_ne!(key(&reversed), sorting);
+}

@@ -18,6 +18,13 @@ pub struct SecNonce {
     inner: Option<musig2_crypto::SecNonce>,
 }
 
+impl SecNonce {
+    /// Wraps a freshly generated secret nonce.
+    pub(super) fn wrap(sec: musig2_crypto::SecNonce) -> Self {
+        Self { inner: Some(sec) }
+    }
+}
+
 #[wasm_bindgen]
 impl SecNonce {
     /// Whether this nonce was already consumed by signing.
@@ -44,11 +51,11 @@ type CachedSession = (AggNonce, Vec<u8>, std::rc::Rc<scheme::SigningSession>);
 /// The signers' keys aggregated under one scheme, with an optional Taproot tweak.
 #[wasm_bindgen]
 pub struct SigningContext {
-    inner: scheme::SigningContext,
+    pub(super) inner: scheme::SigningContext,
     /// The session values of the last (aggregate nonce, message) used: a round calls
     /// `sign`, `partialVerify` n times and `aggregate` with the same pair, and computing
     /// them is the costliest part of each call.
-    session: std::cell::RefCell<Option<CachedSession>>,
+    pub(super) session: std::cell::RefCell<Option<CachedSession>>,
 }
 
 fn list_js(value: &JsValue, what: &str) -> Result<js_sys::Array, JsValue> {
@@ -60,7 +67,7 @@ fn list_js(value: &JsValue, what: &str) -> Result<js_sys::Array, JsValue> {
     })
 }
 
-fn parse_tweak(value: &JsValue) -> Result<Tweak, JsValue> {
+pub(super) fn parse_tweak(value: &JsValue) -> Result<Tweak, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(Tweak::None);
     }
@@ -83,6 +90,22 @@ fn parse_tweak(value: &JsValue) -> Result<Tweak, JsValue> {
         Some(array32(&bytes.to_vec(), "taproot.merkleRoot")?)
     };
     Ok(Tweak::Taproot { merkle_root })
+}
+
+/// The `NonceGenResult` object: the secret nonce handle and the 66-byte public nonce.
+pub(super) fn nonce_gen_result(
+    sec: musig2_crypto::SecNonce,
+    public: &[u8; 66],
+) -> Result<js_sys::Object, JsValue> {
+    let result = js_sys::Object::new();
+    let handle = JsValue::from(SecNonce::wrap(sec));
+    js_sys::Reflect::set(&result, &"secNonce".into(), &handle)?;
+    js_sys::Reflect::set(
+        &result,
+        &"pubNonce".into(),
+        &js_sys::Uint8Array::from(&public[..]),
+    )?;
+    Ok(result)
 }
 
 #[wasm_bindgen]
@@ -120,27 +143,25 @@ impl SigningContext {
         self.inner.aggregate_key()
     }
 
-    /// Generates this signer's nonce for `msg`. `rand` (32 bytes) is drawn from the platform's
-    /// secure random source when omitted; pass it only to reproduce test vectors.
+    /// Generates this signer's nonce for `msg`, drawing 32 bytes from the platform's secure
+    /// random source.
+    ///
+    /// `dangerousRand` replaces those random bytes and is for reproducing test vectors only:
+    /// passing the same value twice reuses the nonce, which gives away the secret key.
     #[wasm_bindgen(js_name = nonceGen, unchecked_return_type = "NonceGenResult")]
     pub fn nonce_gen(
         &self,
         #[wasm_bindgen(js_name = secretKey)] secret_key: &[u8],
         msg: &[u8],
-        rand: Option<Vec<u8>>,
+        #[wasm_bindgen(js_name = dangerousRand)] dangerous_rand: Option<Vec<u8>>,
     ) -> Result<js_sys::Object, JsValue> {
         let sk = SecretKey::from_bytes(secret_key).map_err(crypto_error)?;
-        let rand = match rand {
-            Some(r) => array32(&r, "rand")?,
+        let rand = match dangerous_rand {
+            Some(r) => array32(&r, "dangerousRand")?,
             None => random32()?,
         };
         let (sec, public) = self.inner.nonce_gen(&sk, msg, rand).map_err(crypto_error)?;
-        let result = js_sys::Object::new();
-        let handle = JsValue::from(SecNonce { inner: Some(sec) });
-        let public = js_sys::Uint8Array::from(&public.to_bytes()[..]);
-        js_sys::Reflect::set(&result, &"secNonce".into(), &handle)?;
-        js_sys::Reflect::set(&result, &"pubNonce".into(), &public)?;
-        Ok(result)
+        nonce_gen_result(sec, &public.to_bytes())
     }
 
     /// Sums the 66-byte public nonces. Throws `INVALID_CONTRIBUTION` naming a bad one.

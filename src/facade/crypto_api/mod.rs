@@ -3,8 +3,12 @@
 
 mod context;
 mod convert;
+mod det_sign;
+mod nonce_gen;
+mod tweaks;
 
 pub use context::{SecNonce, SigningContext};
+pub use nonce_gen::nonce_gen;
 
 use musig2_crypto::scheme::{self, PublicKey, SecretKey, Signature};
 use wasm_bindgen::prelude::*;

@@ -1,23 +1,9 @@
 // Checks of the low-level JS crypto API, shared by the Node run and the Chromium run.
 // `m` is the package module (pkg/node or pkg/web); `vectors` holds the vector files' text.
 
-const hex = (s) => Uint8Array.from(s.match(/../g) || [], (b) => parseInt(b, 16));
-const toHex = (a) => Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('');
-
-function check(cond, message) {
-  if (!cond) throw new Error(`check failed: ${message}`);
-}
-
-function expectCode(fn, code, message) {
-  try {
-    fn();
-  } catch (e) {
-    check(e instanceof Error, `${message}: an Error is thrown`);
-    check(e.code === code, `${message}: code ${e.code} (${e.message}) should be ${code}`);
-    return e;
-  }
-  throw new Error(`check failed: ${message}: nothing was thrown`);
-}
+import {
+  hex, toHex, check, expectCode, runBip327VectorChecks, BIP327_VECTOR_FILES,
+} from './crypto_checks_bip327.mjs';
 
 function bip340Vectors(m, csv) {
   const rows = csv.trim().split('\n').slice(1).map((l) => l.split(','));
@@ -81,6 +67,34 @@ function fullRound(m, scheme, n, taproot) {
   check(err.contribution === 'psig', 'blamed contribution is psig');
 }
 
+// A tweaked BIP-327 round in which two signers use nonces from the free `nonceGen` and the
+// last one signs deterministically.
+function tweakedRoundWithDeterministicSigner(m) {
+  const sks = [m.generateSecretKey(), m.generateSecretKey(), m.generateSecretKey()];
+  const pks = sks.map((sk) => m.publicKey(sk));
+  const ctx = new m.SigningContext('bip327', pks, null);
+  const untweaked = ctx.aggregateKey();
+  ctx.applyTweak(new Uint8Array(32).fill(1), false);
+  ctx.applyTweak(new Uint8Array(32).fill(2), true);
+  check(toHex(ctx.aggregateKey()) !== toHex(untweaked), 'tweaks change the aggregate key');
+  const msg = new TextEncoder().encode('a message of any length');
+  const first = sks.slice(0, 2).map((sk, i) => m.nonceGen({
+    scheme: 'bip327', publicKey: pks[i], secretKey: sk, aggregateKey: ctx.aggregateKey(), msg,
+  }));
+  const others = ctx.nonceAgg(first.map((n) => n.pubNonce));
+  const det = ctx.deterministicSign(sks[2], others, msg);
+  const again = ctx.deterministicSign(sks[2], others, msg);
+  check(toHex(det.partialSig) === toHex(again.partialSig), 'deterministic signing repeats');
+  const pubNonces = [...first.map((n) => n.pubNonce), det.pubNonce];
+  const aggNonce = ctx.nonceAgg(pubNonces);
+  const psigs = [...first.map((n, i) => ctx.sign(n.secNonce, sks[i], aggNonce, msg)), det.partialSig];
+  psigs.forEach((p, i) => check(ctx.partialVerify(p, pubNonces[i], pks[i], aggNonce, msg) === true, `tweaked psig ${i}`));
+  const sig = ctx.aggregate(aggNonce, msg, psigs);
+  check(ctx.verify(msg, sig) === true, 'tweaked signature verifies under the tweaked key');
+  check(m.bip340Verify(ctx.aggregateKey(), msg, sig) === true, 'and as plain BIP-340');
+  check(m.bip340Verify(untweaked, msg, sig) === false, 'not under the untweaked key');
+}
+
 function untrustedInput(m) {
   const pk = m.publicKey(m.generateSecretKey());
   const garbage = new Uint8Array(33).fill(0xff);
@@ -105,7 +119,9 @@ export function runCryptoChecks(m, vectors) {
     fullRound(m, scheme, 5, { merkleRoot: null });
     fullRound(m, scheme, 2, { merkleRoot: new Uint8Array(32).fill(9) });
   }
+  tweakedRoundWithDeterministicSigner(m);
   untrustedInput(m);
+  cases += runBip327VectorChecks(m, vectors);
   return cases;
 }
 
@@ -114,4 +130,5 @@ export const VECTOR_FILES = {
   bip340: 'tests/vectors/bip340/test-vectors.csv',
   lotusSchnorr: 'tests/vectors/lotus/schnorr.json',
   keySort: 'tests/vectors/bip327/key_sort_vectors.json',
+  ...BIP327_VECTOR_FILES,
 };

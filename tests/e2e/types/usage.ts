@@ -4,11 +4,14 @@ import init, {
   MuSigClient,
   SigningContext,
   generateSecretKey,
+  nonceGen,
   publicKey,
   schnorrSign,
   schnorrVerify,
   type MuSigEvent,
   type NonceGenResult,
+  type NonceGenOptions,
+  type DeterministicSignResult,
   type ErrorCode,
 } from '../../../pkg/web/musig2_p2p.js';
 
@@ -24,6 +27,29 @@ export async function correctUse(): Promise<void> {
   const psig = ctx.sign(n.secNonce, sk, agg, msg);
   const ok: boolean = ctx.verify(msg, ctx.aggregate(agg, msg, [psig]));
   const used: boolean = n.secNonce.used;
+  const bip = SigningContext.inKeyOrder('bip327', [pk], null);
+  bip.applyTweak(new Uint8Array(32), true);
+  bip.applyTweak(new Uint8Array(32), false);
+  const plain: Uint8Array = bip.plainAggregateKey();
+  const opts: NonceGenOptions = {
+    scheme: 'bip327',
+    publicKey: pk,
+    secretKey: sk,
+    aggregateKey: bip.aggregateKey(),
+    msg,
+    extraIn: null,
+    dangerousRand: new Uint8Array(32),
+  };
+  const free: NonceGenResult = nonceGen(opts);
+  const lotusNonce: NonceGenResult = nonceGen({
+    scheme: 'lotus',
+    secretKey: sk,
+    aggregateKey: ctx.aggregateKey(),
+    dangerousExtraIn: null,
+  });
+  const det: DeterministicSignResult = bip.deterministicSign(sk, free.pubNonce, msg);
+  const detPsig: Uint8Array = det.partialSig;
+  bip.deterministicSign(sk, free.pubNonce, msg, new Uint8Array(32));
   const sig = schnorrSign('bip327', sk, msg);
   const valid: boolean = schnorrVerify('bip327', pk, msg, sig);
 
@@ -38,7 +64,7 @@ export async function correctUse(): Promise<void> {
   await client.start();
   await client.sendDirect(client.circuitAddresses()[0] ?? '', new Uint8Array([1]));
   const code: ErrorCode = 'NONCE_ALREADY_USED';
-  void [scheme, ok, used, valid, code];
+  void [scheme, ok, used, valid, code, plain, lotusNonce, detPsig];
 }
 
 export function wrongUse(): void {
@@ -47,6 +73,16 @@ export function wrongUse(): void {
   new SigningContext('bip328', [pk], null);
   // @ts-expect-error: keys must be Uint8Arrays
   new SigningContext('lotus', ['02ab'], null);
+  // @ts-expect-error: xOnly is required
+  new SigningContext('bip327', [pk], null).applyTweak(new Uint8Array(32));
+  // @ts-expect-error: a BIP-327 nonce needs the signer's public key
+  nonceGen({ scheme: 'bip327', secretKey: pk });
+  // @ts-expect-error: Lotus has no extraIn; its extra input is the dangerous test option
+  nonceGen({ scheme: 'lotus', secretKey: pk, aggregateKey: pk, extraIn: pk });
+  // @ts-expect-error: the random input is the dangerous option, not `rand`
+  nonceGen({ scheme: 'bip327', publicKey: pk, rand: pk });
+  // @ts-expect-error: the result has no secret nonce
+  void new SigningContext('bip327', [pk], null).deterministicSign(pk, pk, pk).secNonce;
   // @ts-expect-error: an unknown event name
   new MuSigClient({ relays: [] }).on('noSuchEvent', () => {});
   // @ts-expect-error: relays are required

@@ -76,10 +76,10 @@ impl SigningContext {
         if pubkeys.is_empty() {
             return Err(Error::Empty);
         }
-        let inner = match scheme {
+        match scheme {
             Scheme::Bip327 => {
                 let sorted = bip327::key_sort(pubkeys);
-                let mut ctx = bip327::KeyAggContext::new(&sorted).map_err(|e| match e {
+                let ctx = bip327::KeyAggContext::new(&sorted).map_err(|e| match e {
                     // Blame by the caller's order, not the sorted one.
                     Error::InvalidContribution {
                         signer: Some(i),
@@ -94,20 +94,63 @@ impl SigningContext {
                     }
                     other => other,
                 })?;
-                if let Tweak::Taproot { merkle_root } = tweak {
-                    taproot::apply_taproot_tweak(&mut ctx, merkle_root.as_ref())?;
-                }
-                KeyCtx::Bip327(ctx)
+                Self::bip327_tweaked(ctx, tweak)
             }
             Scheme::Lotus => {
                 let mut ctx = lotus::KeyAggContext::new(pubkeys)?;
                 if let Tweak::Taproot { merkle_root } = tweak {
                     ctx = ctx.with_taproot(merkle_root.as_ref())?;
                 }
-                KeyCtx::Lotus(Box::new(ctx))
+                Ok(Self {
+                    inner: KeyCtx::Lotus(Box::new(ctx)),
+                })
             }
-        };
-        Ok(Self { inner })
+        }
+    }
+
+    /// BIP-327 `KeyAgg` of `pubkeys` in the given order, without `KeySort` (as in BIP-327's
+    /// test vectors and for key orders agreed outside this crate), then `tweak`.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] for [`Scheme::Lotus`], whose key aggregation always sorts;
+    /// otherwise as [`SigningContext::from_key_bytes`].
+    pub fn from_key_bytes_in_order(
+        scheme: Scheme,
+        pubkeys: &[[u8; 33]],
+        tweak: Tweak,
+    ) -> Result<Self, Error> {
+        match scheme {
+            Scheme::Bip327 => Self::bip327_tweaked(bip327::KeyAggContext::new(pubkeys)?, tweak),
+            Scheme::Lotus => Err(Error::Unsupported),
+        }
+    }
+
+    fn bip327_tweaked(mut ctx: bip327::KeyAggContext, tweak: Tweak) -> Result<Self, Error> {
+        if let Tweak::Taproot { merkle_root } = tweak {
+            taproot::apply_taproot_tweak(&mut ctx, merkle_root.as_ref())?;
+        }
+        Ok(Self {
+            inner: KeyCtx::Bip327(ctx),
+        })
+    }
+
+    /// BIP-327 `ApplyTweak`: tweaks the aggregate key with the 32-byte scalar `tweak`, as an
+    /// x-only tweak (`x_only`, BIP-341 style) or a plain one (BIP-32 style). Tweaks apply in
+    /// the order of the calls, after the Taproot tweak given at construction, if any. On
+    /// error the context is unchanged.
+    ///
+    /// # Errors
+    /// [`Error::TweakOutOfRange`] when `tweak` is not below the group order,
+    /// [`Error::TweakInfinity`] when the tweaked key would be the point at infinity, and
+    /// [`Error::Unsupported`] for [`Scheme::Lotus`], which defines only the Taproot tweak.
+    pub fn apply_tweak(&mut self, tweak: &[u8; 32], x_only: bool) -> Result<(), Error> {
+        match &mut self.inner {
+            KeyCtx::Bip327(c) => c.apply_tweak(bip327::Tweak {
+                bytes: *tweak,
+                is_xonly: x_only,
+            }),
+            KeyCtx::Lotus(_) => Err(Error::Unsupported),
+        }
     }
 
     /// The scheme of this context.
@@ -124,6 +167,56 @@ impl SigningContext {
         match &self.inner {
             KeyCtx::Bip327(c) => c.xonly_public_key().to_vec(),
             KeyCtx::Lotus(c) => c.aggregate_pubkey().to_vec(),
+        }
+    }
+
+    /// The 33-byte compressed aggregate key (the tweaked key when tweaks were applied):
+    /// BIP-327 `GetPlainPubkey`, or the Lotus aggregate key (the same as
+    /// [`SigningContext::aggregate_key`]).
+    pub fn plain_aggregate_key(&self) -> [u8; 33] {
+        match &self.inner {
+            KeyCtx::Bip327(c) => c.plain_public_key(),
+            KeyCtx::Lotus(c) => c.aggregate_pubkey(),
+        }
+    }
+
+    /// BIP-327 `DeterministicSign`: signs `msg` in one step once every other signer has sent
+    /// its nonce, deriving this signer's nonce from `sk`, the other signers' aggregate nonce
+    /// `agg_other_nonce` (the [`SigningContext::nonce_agg`] of their nonces), the aggregate
+    /// key and `msg`. `rand` is optional extra randomness. Returns this signer's public nonce
+    /// (for the others to form the aggregate nonce) and its partial signature.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] for [`Scheme::Lotus`], which has no deterministic signing;
+    /// [`Error::InvalidContribution`] with `contrib: AggOtherNonce` and no signer for an
+    /// invalid `agg_other_nonce`; [`Error::SignerNotInKeys`] when `sk`'s key was not
+    /// aggregated.
+    ///
+    /// # Security
+    /// Only one signer of a session may sign deterministically, and only after the other
+    /// signers' nonces are fixed.
+    pub fn deterministic_sign(
+        &self,
+        sk: &SecretKey,
+        agg_other_nonce: &AggNonce,
+        msg: &[u8],
+        rand: Option<&[u8; 32]>,
+    ) -> Result<(PubNonce, PartialSignature), Error> {
+        match &self.inner {
+            KeyCtx::Bip327(c) => {
+                let (public, psig) = bip327::deterministic_sign(
+                    sk.secret_bytes(),
+                    &agg_other_nonce.to_bytes(),
+                    c,
+                    msg,
+                    rand,
+                )?;
+                Ok((
+                    PubNonce::from_array(*public.as_bytes()),
+                    PartialSignature::from_array(psig.to_bytes()),
+                ))
+            }
+            KeyCtx::Lotus(_) => Err(Error::Unsupported),
         }
     }
 
