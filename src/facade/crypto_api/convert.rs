@@ -63,12 +63,16 @@ pub fn bytes_list<const N: usize>(value: &JsValue, what: &str) -> Result<Vec<[u8
                     format!("{what}[{i}] is not a Uint8Array"),
                 )
             })?;
-            <[u8; N]>::try_from(bytes.to_vec().as_slice()).map_err(|_| {
-                js_error(
+            if bytes.length() as usize != N {
+                return Err(js_error(
                     ErrorCode::InvalidArgument,
                     format!("{what}[{i}] must be {N} bytes, got {}", bytes.length()),
-                )
-            })
+                ));
+            }
+            // Copied straight into the array: no intermediate allocation per element.
+            let mut out = [0u8; N];
+            bytes.copy_to(&mut out);
+            Ok(out)
         })
         .collect()
 }
