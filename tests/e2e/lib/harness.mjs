@@ -1,12 +1,12 @@
 // Shared set-up of the end-to-end tests: one relay process, one static server for the
-// repository root and one headless Chromium per test file, plus the Node build of the package.
+// repository root and one browser engine per suite, plus the Node build of the package.
 import { before, after } from 'node:test';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ROOT } from './paths.mjs';
 import { startRelay } from '../../../scripts/lib/relay.mjs';
 import { serveStatic } from '../../../scripts/lib/static-server.mjs';
-import { launchChromium, openPage } from './browser.mjs';
+import { launchEngine, openEnginePage } from './engines.mjs';
 
 /** The package built for Node (pkg/node), for verifying what the pages produce. */
 export const pkg = createRequire(import.meta.url)(path.join(ROOT, 'pkg/node/musig2_p2p.js'));
@@ -15,21 +15,45 @@ export const pkg = createRequire(import.meta.url)(path.join(ROOT, 'pkg/node/musi
 export const unhex = (s) => Uint8Array.from(s.match(/../g), (b) => parseInt(b, 16));
 
 /**
- * Registers before/after hooks that start and stop the relay, server and browser. The
- * returned object's fields are filled in once the `before` hook ran.
+ * Whether the tests run inside scripts/with-netns.sh, where the relay also has a non-loopback
+ * address: headless browsers need one for webrtc-direct.
  */
-export function useHarness({ relayHost = process.env.MUSIG_RELAY_HOST || '127.0.0.1' } = {}) {
+export const IN_NETNS = process.env.MUSIG_NETNS === '1';
+
+/**
+ * The page origin's host name. Firefox refuses WebRTC from `localhost`/`127.0.0.1` pages;
+ * `p2p.localhost` resolves to loopback in every engine and is a secure context.
+ */
+export const PAGE_HOST = 'p2p.localhost';
+
+/**
+ * Registers before/after hooks that start and stop the relay, server and `engine`s (one
+ * browser per engine: a suite may mix engines). The returned object's fields are filled in
+ * once the `before` hook ran.
+ */
+export function useHarness({ engine = 'chromium', engines = [engine], relayHost = process.env.MUSIG_RELAY_HOST || '127.0.0.1' } = {}) {
   const h = {
+    engine,
     relay: null,
     server: null,
+    /** The browser of each engine, by name; `browser` is the first one's. */
+    browsers: {},
     browser: null,
-    /** Opens `n` test peer pages. */
-    async openPeers(n, label) {
-      const pages = [];
-      for (let i = 0; i < n; i++) {
-        pages.push(await openPage(h.browser, `${h.server.url}/tests/e2e/pages/peer.html`, `${label}-${i}`));
+    /** The URL of the test peer page. */
+    peerUrl: null,
+    /** Opens one test peer page in `engineName`. */
+    openPeer(label, engineName = engine) {
+      return openEnginePage(h.browsers[engineName], h.peerUrl, label);
+    },
+    /** Opens `n` test peer pages (concurrently: WebDriver browsers start slowly). */
+    async openPeers(n, label, engineName = engine) {
+      const opened = await Promise.allSettled(Array.from({ length: n }, (_, i) => h.openPeer(`${engineName}-${label}-${i}`, engineName)));
+      const failed = opened.find((r) => r.status === 'rejected');
+      if (failed) {
+        await Promise.all(opened.filter((r) => r.status === 'fulfilled').map((r) => r.value.close()));
+        throw failed.reason;
       }
-      return pages;
+      return opened.map((r) => r.value);
     },
     /** The relay exit status, once `after` ran. */
     relayExit: null,
@@ -37,10 +61,12 @@ export function useHarness({ relayHost = process.env.MUSIG_RELAY_HOST || '127.0.
   before(async () => {
     h.relay = await startRelay({ host: relayHost });
     h.server = await serveStatic(ROOT);
-    h.browser = await launchChromium();
+    h.peerUrl = `http://${PAGE_HOST}:${h.server.port}/tests/e2e/pages/peer.html`;
+    for (const e of engines) h.browsers[e] = await launchEngine(e);
+    h.browser = h.browsers[engines[0]];
   });
   after(async () => {
-    await h.browser?.close();
+    for (const b of Object.values(h.browsers)) await b?.close();
     await h.server?.close();
     h.relayExit = await h.relay?.stop();
   });
