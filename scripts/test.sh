@@ -45,6 +45,6 @@ run_e2e() {
     return "$rc"
   fi
 }
-step "end-to-end (relay process + headless Chromium)" run_e2e
+step "end-to-end (relay process + Chromium, Firefox and WebKitGTK pages)" run_e2e
 
 printf '\nall checks passed in %ss\n' "$(( $(date +%s) - START ))"

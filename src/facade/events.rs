@@ -18,14 +18,27 @@ export type MuSigEvent =
   | { type: "peerDisconnected"; peer: string }
   | { type: "listening"; address: string }
   | { type: "direct"; from: string; data: Uint8Array }
+  | TransportSelectedEvent
   | SessionEvent;
+
+/** Emitted by start() before any dial: the transports this engine gets and why. Where
+ *  RTCPeerConnection is missing, webrtc-direct relays are left out (`skippedRelays`). */
+export interface TransportSelectedEvent {
+  type: "transportSelected";
+  transports: ("websocket" | "webrtc-direct")[];
+  webrtcAvailable: boolean;
+  relays: string[];
+  skippedRelays: string[];
+  reason: string;
+}
 
 /** The names accepted by MuSigClient.on(). */
 export type MuSigEventName = MuSigEvent["type"];
 "#;
 
 /// Names of the events, as `on()` accepts them.
-pub const EVENT_NAMES: [&str; 17] = [
+pub const EVENT_NAMES: [&str; 18] = [
+    "transportSelected",
     "relayConnected",
     "relayReserved",
     "relayUnreachable",

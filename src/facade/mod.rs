@@ -8,6 +8,7 @@ mod events;
 mod persistence;
 mod session_events;
 mod timer;
+mod transport_choice;
 
 pub use client::MuSigClient;
 pub use crypto_api::*;

@@ -50,6 +50,44 @@ for (const engine of ENGINES) {
       await exchangeThroughRelay(h.relay.webrtc, 'webrtc');
     });
 
+    test(`${engine} selects its transports by capability and says so in a transportSelected event`, async () => {
+      const page = await h.openPeer(`${engine}-transport`);
+      try {
+        // Both of the relay's addresses: webrtc-direct first, then WebSocket.
+        const info = await page.evaluate(([rtc, ws]) => window.peer.start([rtc, ws]), [h.relay.webrtc, h.relay.ws]);
+        const selected = (await page.evaluate(() => window.peer.events)).filter((e) => e.type === 'transportSelected');
+        assert.equal(selected.length, 1, 'one transportSelected event');
+        const [ev] = selected;
+        assert.equal(ev.webrtcAvailable, HAS_WEBRTC[engine]);
+        if (HAS_WEBRTC[engine]) {
+          assert.deepEqual(ev.transports, ['websocket', 'webrtc-direct']);
+          assert.deepEqual(ev.relays, [h.relay.webrtc, h.relay.ws]);
+          assert.deepEqual(ev.skippedRelays, []);
+        } else {
+          assert.deepEqual(ev.transports, ['websocket']);
+          assert.deepEqual(ev.relays, [h.relay.ws], 'only the WebSocket relay address is dialled');
+          assert.deepEqual(ev.skippedRelays, [h.relay.webrtc], 'the webrtc-direct address is never tried');
+          assert.match(ev.reason, /RTCPeerConnection/);
+          for (const c of info.circuits) assert.ok(c.startsWith(`${h.relay.ws}/p2p-circuit/`), `reserved over WebSocket: ${c}`);
+          // With only webrtc-direct relays there is nothing to dial: start() says so at once
+          // instead of waiting for the connect timeout.
+          const second = await h.openPeer(`${engine}-webrtc-only`);
+          try {
+            const err = await second.evaluate(async (r) => {
+              try { await window.peer.start([r], 15000); return null; } catch (e) { return { code: e.code, message: e.message }; }
+            }, h.relay.webrtc);
+            assert.equal(err?.code, 'RELAY_UNREACHABLE');
+            assert.match(err.message, /webrtc-direct/, 'rejected for the missing transport, not by the connect timeout');
+          } finally {
+            await second.close();
+          }
+        }
+        assert.ok(info.circuits.length >= 1, 'a reservation was made');
+      } finally {
+        await page.close();
+      }
+    });
+
     test(`start() in ${engine} rejects with RELAY_UNREACHABLE when no relay answers`, async () => {
       const page = await h.openPeer(`${engine}-unreachable`);
       try {

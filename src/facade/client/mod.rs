@@ -17,6 +17,7 @@ use super::errors::{js_error, net_error, ErrorCode};
 use super::events::{self, Listeners};
 use super::session_events::SessionPromises;
 use super::timer::sleep_ms;
+use super::transport_choice;
 
 mod sessions;
 
@@ -102,7 +103,13 @@ impl MuSigClient {
         let state = self.state.clone();
         let listeners = self.listeners.clone();
         let keypair = self.keypair.clone();
-        let node_config = self.node_config.clone();
+        let mut node_config = self.node_config.clone();
+        let choice = transport_choice::select(
+            std::mem::take(&mut node_config.relays),
+            musig2_net::capabilities::webrtc_available(),
+        );
+        let transport_event = choice.to_event();
+        node_config.relays = choice.relays;
         let timeout = self.config.connect_timeout_ms;
         let secret_key = self.secret_key.borrow_mut().take();
         let scheme = self.scheme;
@@ -112,6 +119,13 @@ impl MuSigClient {
         future_to_promise(async move {
             let secret_key = secret_key
                 .ok_or_else(|| js_error(ErrorCode::AlreadyStarted, "start() was already called"))?;
+            listeners.emit("transportSelected", &transport_event);
+            if node_config.relays.is_empty() {
+                return Err(js_error(
+                    ErrorCode::RelayUnreachable,
+                    "every configured relay needs webrtc-direct, which this engine lacks (no RTCPeerConnection)",
+                ));
+            }
             state.borrow_mut().starting = true;
             let now = musig2_net::clock::now_ms();
             let entropy = crate::facade::crypto_api::random32()?;

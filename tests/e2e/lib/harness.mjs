@@ -24,7 +24,7 @@ export const IN_NETNS = process.env.MUSIG_NETNS === '1';
  * The page origin's host name. Firefox refuses WebRTC from `localhost`/`127.0.0.1` pages;
  * `p2p.localhost` resolves to loopback in every engine and is a secure context.
  */
-export const PAGE_HOST = 'p2p.localhost';
+export const PAGE_HOST = process.env.MUSIG_PAGE_HOST || 'p2p.localhost';
 
 /**
  * Registers before/after hooks that start and stop the relay, server and `engine`s (one

@@ -61,6 +61,13 @@ export async function correctUse(): Promise<void> {
     }
   });
   unsubscribe();
+  client.on('transportSelected', (e: MuSigEvent) => {
+    if (e.type === 'transportSelected') {
+      const viaWebrtc: boolean = e.transports.includes('webrtc-direct') && e.webrtcAvailable;
+      const skipped: string[] = e.skippedRelays;
+      void [viaWebrtc, skipped, e.relays, e.reason];
+    }
+  });
   await client.start();
   await client.sendDirect(client.circuitAddresses()[0] ?? '', new Uint8Array([1]));
   const code: ErrorCode = 'NONCE_ALREADY_USED';
@@ -83,6 +90,10 @@ export function wrongUse(): void {
   nonceGen({ scheme: 'bip327', publicKey: pk, rand: pk });
   // @ts-expect-error: the result has no secret nonce
   void new SigningContext('bip327', [pk], null).deterministicSign(pk, pk, pk).secNonce;
+  new MuSigClient({ relays: [] }).on('transportSelected', (e: MuSigEvent) => {
+    // @ts-expect-error: not a transport name
+    if (e.type === 'transportSelected' && e.transports[0] === 'webtransport') return;
+  });
   // @ts-expect-error: an unknown event name
   new MuSigClient({ relays: [] }).on('noSuchEvent', () => {});
   // @ts-expect-error: relays are required
