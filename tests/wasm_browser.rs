@@ -94,3 +94,14 @@ async fn send_before_start_is_not_started() {
         .unwrap_err();
     assert_eq!(code_of(&err), "NOT_STARTED");
 }
+
+#[path = "wasm_vectors/mod.rs"]
+mod vectors;
+
+#[wasm_bindgen_test]
+fn js_api_matches_bip327_vectors_in_this_engine() {
+    vectors::key_agg_vectors();
+    vectors::tweak_vectors();
+    vectors::det_sign_vectors();
+    vectors::lotus_refuses_deterministic_signing_and_tweaks();
+}

@@ -29,3 +29,26 @@ fn bip340_signs_and_verifies_in_wasm() {
         &sig
     ));
 }
+
+#[path = "wasm_vectors/mod.rs"]
+mod vectors;
+
+#[wasm_bindgen_test]
+fn js_api_matches_bip327_key_agg_vectors() {
+    vectors::key_agg_vectors();
+}
+
+#[wasm_bindgen_test]
+fn js_api_matches_bip327_tweak_vectors() {
+    vectors::tweak_vectors();
+}
+
+#[wasm_bindgen_test]
+fn js_api_matches_bip327_det_sign_vectors() {
+    vectors::det_sign_vectors();
+}
+
+#[wasm_bindgen_test]
+fn js_api_lotus_refuses_what_its_specification_does_not_define() {
+    vectors::lotus_refuses_deterministic_signing_and_tweaks();
+}
