@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::behaviour::{PeerBehaviour, PeerBehaviourEvent};
 use crate::NetError;
 
+mod outbox;
 mod relays;
 mod session_io;
 
@@ -24,7 +25,10 @@ pub use rand_core::OsRng;
 const COMMAND_QUEUE: usize = 64;
 /// Longest wait of a stopping node for its last session messages to be acknowledged.
 const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
-/// Bound of the event queue from the driver to its owner.
+/// Bound of the event queue from the driver to its owner. No event is dropped when it is
+/// full: further events wait in the driver, and while this many wait the driver stops
+/// reading the network until the owner catches up (backpressure). An owner must therefore
+/// keep reading its events; commands and timers are served meanwhile.
 pub const EVENT_QUEUE: usize = 256;
 
 /// Configuration of a wallet peer's node.
@@ -212,7 +216,7 @@ impl NodeHandle {
 pub struct Node {
     swarm: Swarm<PeerBehaviour>,
     commands: mpsc::Receiver<Command>,
-    events: mpsc::Sender<NodeEvent>,
+    events: outbox::Outbox,
     relays: HashMap<PeerId, Multiaddr>,
     reserving: HashSet<PeerId>,
     pending: HashMap<OutboundRequestId, oneshot::Sender<Result<[u8; 32], NetError>>>,
@@ -269,7 +273,7 @@ impl Node {
         let node = Self {
             swarm,
             commands: cmd_rx,
-            events: ev_tx,
+            events: outbox::Outbox::new(ev_tx),
             relays,
             reserving: HashSet::new(),
             pending: HashMap::new(),
@@ -298,8 +302,26 @@ impl Node {
         loop {
             let timer = self.session_timer();
             let redial = self.redial_timer();
+            // Backpressure: with too many events waiting for the owner, leave the network
+            // unread (commands and timers still run).
+            let saturated = self.events.saturated();
+            let swarm = &mut self.swarm;
+            let network = futures::future::poll_fn(|cx| {
+                if saturated {
+                    std::task::Poll::Pending
+                } else {
+                    swarm.poll_next_unpin(cx)
+                }
+            });
+            let outbox = &mut self.events;
+            let room = futures::future::poll_fn(|cx| outbox.poll_room(cx));
             futures::select! {
-                event = self.swarm.select_next_some() => self.on_swarm_event(event),
+                event = network.fuse() => {
+                    if let Some(event) = event {
+                        self.on_swarm_event(event);
+                    }
+                }
+                () = room.fuse() => self.events.flush(),
                 command = self.commands.next() => match command {
                     Some(Command::SendDirect { target, data, reply }) => {
                         self.send_direct(target, data, reply)
@@ -354,9 +376,7 @@ impl Node {
     }
 
     fn emit(&mut self, event: NodeEvent) {
-        if let Err(e) = self.events.try_send(event) {
-            tracing::warn!("event queue full or closed, dropping event: {e}");
-        }
+        self.events.push(event);
     }
 
     fn send_direct(
@@ -468,16 +488,13 @@ impl Node {
                     request, channel, ..
                 } => {
                     let receipt = Sha256::digest(&request).to_vec();
-                    // Acknowledge only what we could hand over: with a full queue the sender
-                    // sees a failure and may retry, instead of a receipt for a lost message.
-                    if self
-                        .events
-                        .try_send(NodeEvent::DirectMessage {
+                    // Acknowledge only what the owner will get: with nobody reading our
+                    // events the sender sees a failure instead of a receipt for a lost message.
+                    if self.events.is_open() {
+                        self.emit(NodeEvent::DirectMessage {
                             from: peer,
                             data: request,
-                        })
-                        .is_ok()
-                    {
+                        });
                         let _ = self
                             .swarm
                             .behaviour_mut()
