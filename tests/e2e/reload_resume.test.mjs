@@ -43,7 +43,8 @@ for (const engine of ENGINES) describe(engine, () => {
       const recordOf = (stored) => stored.find((r) => r.key === `${infos[0].publicKey}:${sessionId}`);
       const deadline = Date.now() + 10000;
       let record;
-      while (!(record = recordOf(await creator.evaluate(() => window.peer.stored())))?.signature && Date.now() < deadline) {
+      // The record is rewritten as the session moves on: wait for the final one (ended, signed).
+      while (!((record = recordOf(await creator.evaluate(() => window.peer.stored())))?.signature && record.terminal) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
       }
       assert.equal(record?.signature, sigs[0], 'the signature is persisted in IndexedDB');

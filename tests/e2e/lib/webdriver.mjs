@@ -23,7 +23,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  */
 export async function startDriver(bin, args = [], env = {}, timeoutMs = 20000) {
   const port = await freePort();
-  const child = spawn(bin, [...args, `--port=${port}`], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  // Its own process group, so stopping it also ends a browser it left behind.
+  const child = spawn(bin, [...args, `--port=${port}`], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env }, detached: true });
+  const signal = (sig) => { try { process.kill(-child.pid, sig); } catch { /* already gone */ } };
   let stderr = '';
   child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
   const exited = new Promise((resolve) => child.on('exit', () => resolve()));
@@ -36,7 +38,7 @@ export async function startDriver(bin, args = [], env = {}, timeoutMs = 20000) {
       if (res.ok) break;
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      signal('SIGKILL');
       throw new Error(`${bin} did not answer on ${url} within ${timeoutMs} ms: ${stderr}`);
     }
     await sleep(50);
@@ -45,10 +47,11 @@ export async function startDriver(bin, args = [], env = {}, timeoutMs = 20000) {
     url,
     stderr: () => stderr,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      signal('SIGTERM');
+      const timer = setTimeout(() => signal('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
+      signal('SIGKILL'); // whatever of the group is still running
     },
   };
 }
@@ -74,7 +77,7 @@ export class WebDriverSession {
   static async create(driverUrl, alwaysMatch, scriptTimeoutMs = 120000) {
     const value = await command('POST', `${driverUrl}/session`, { capabilities: { alwaysMatch } });
     const session = new WebDriverSession(driverUrl, value.sessionId, value.capabilities);
-    await session.cmd('POST', '/timeouts', { script: scriptTimeoutMs, pageLoad: 60000 });
+    await session.cmd('POST', '/timeouts', { script: scriptTimeoutMs, pageLoad: 45000 });
     return session;
   }
 
@@ -102,14 +105,16 @@ export class WebDriverSession {
     return Buffer.from(await this.cmd('GET', '/screenshot'), 'base64');
   }
 
+  /** Ends the session (closes the browser); gives up after 10 s on a hung browser. */
   async delete() {
-    await command('DELETE', this.base);
+    await command('DELETE', this.base, undefined, AbortSignal.timeout(10000));
   }
 }
 
-async function command(method, url, body) {
+async function command(method, url, body, signal) {
   const res = await fetch(url, {
     method,
+    signal,
     headers: body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
