@@ -6,7 +6,8 @@
 //!    the relay's CPU time and resident memory.
 //!
 //! Prints a Markdown table. Knobs (environment): `BENCH_SESSIONS` (default 50),
-//! `BENCH_ADVERTS` (default 30), `BENCH_LEVELS` (default `30,60,120,240,480,960`),
+//! `BENCH_ADVERTS` (default 30), `BENCH_LEVELS` (default `40,120`; the `capacity` bench measures
+//! capacity with the peers in separate processes),
 //! `BENCH_GROUPS` (default 20 groups of 3 peers for the capacity runs).
 
 #[path = "../tests/common/mod.rs"]
@@ -246,7 +247,7 @@ async fn main() {
     let (p50, p95, p99, len) = summary(adverts(env_or("BENCH_ADVERTS", 30)).await);
     println!("| advert delivery (publisher → relay → subscriber) | {len} | {p50:.1} | {p95:.1} | {p99:.1} | |");
     let levels: Vec<usize> = std::env::var("BENCH_LEVELS")
-        .unwrap_or_else(|_| "30,60,120,240,480,960".into())
+        .unwrap_or_else(|_| "40,120".into())
         .split(',')
         .filter_map(|v| v.trim().parse().ok())
         .collect();
