@@ -220,18 +220,19 @@ export async function launchEngine(engine) {
 
 /**
  * Opens a test page at `url` in `browser` and waits until it set `window.peerReady`. A page
- * that fails to load (a WebDriver browser that hangs while starting on a loaded machine) is
- * closed and opened once more with a fresh browser; the second failure is reported.
+ * that fails to start or load (a WebDriver browser that hangs while starting on a loaded
+ * machine) is closed and opened once more with a fresh browser; a second failure is reported.
  */
 export async function openEnginePage(browser, url, label, attempts = 2) {
   for (let attempt = 1; ; attempt++) {
-    const page = await browser.newPage(label);
+    let page = null;
     try {
+      page = await browser.newPage(label);
       await page.goto(url);
       await page.waitForFunction(() => window.peerReady === true, null, { timeout: 60000 });
       return page;
     } catch (e) {
-      await page.close();
+      await page?.close();
       if (attempt >= attempts) throw e;
       console.error(`[${label}] page did not load (${e.message}); retrying with a fresh ${browser.engine} page`);
     }

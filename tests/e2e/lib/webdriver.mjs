@@ -75,7 +75,8 @@ export class WebDriverSession {
 
   /** Opens a session with `alwaysMatch` capabilities and sets the script timeout. */
   static async create(driverUrl, alwaysMatch, scriptTimeoutMs = 120000) {
-    const value = await command('POST', `${driverUrl}/session`, { capabilities: { alwaysMatch } });
+    // A browser that hangs while starting must not hold the test for undici's 5 minutes.
+    const value = await command('POST', `${driverUrl}/session`, { capabilities: { alwaysMatch } }, AbortSignal.timeout(60000));
     const session = new WebDriverSession(driverUrl, value.sessionId, value.capabilities);
     await session.cmd('POST', '/timeouts', { script: scriptTimeoutMs, pageLoad: 45000 });
     return session;
