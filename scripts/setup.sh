@@ -3,7 +3,7 @@
 # Installs: the wasm32 target, wasm-bindgen-cli (exactly the version in Cargo.lock),
 # the three browser engines with their WebDriver servers (Chromium + ChromeDriver,
 # Firefox ESR + geckodriver, WebKitGTK + WebKitWebDriver under Xvfb), and the Node
-# packages from the committed lockfile.
+# packages from the committed lockfiles.
 # A second run with nothing missing takes seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,13 +55,16 @@ if [ ! -x "$GECKO_ROOT/bin/geckodriver" ]; then
   cargo install geckodriver --version "$GECKO_VERSION" --locked --root "$GECKO_ROOT"
 fi
 
-# 4. Node packages from the committed lockfile.
-if [ -f "$ROOT/tests/e2e/package-lock.json" ]; then
-  if [ ! -d "$ROOT/tests/e2e/node_modules" ] || [ "$ROOT/tests/e2e/package-lock.json" -nt "$ROOT/tests/e2e/node_modules/.package-lock.json" ]; then
-    log "npm ci in tests/e2e"
-    (cd "$ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+# 4. Node packages from the committed lockfiles: the e2e tests' and the package build's
+#    (binaryen's wasm-opt, run by scripts/build-pkg.sh; no global tools).
+for dir in tests/e2e scripts/pkg-tools; do
+  if [ -f "$ROOT/$dir/package-lock.json" ]; then
+    if [ ! -d "$ROOT/$dir/node_modules" ] || [ "$ROOT/$dir/package-lock.json" -nt "$ROOT/$dir/node_modules/.package-lock.json" ]; then
+      log "npm ci in $dir"
+      (cd "$ROOT/$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
   fi
-fi
+done
 
 # Print the PATH addition for callers that source this script's output.
 echo "export PATH=\"$WB_ROOT/bin:$GECKO_ROOT/bin:\$PATH\"" >&3

@@ -20,8 +20,9 @@ export interface MuSigClientConfig {
   secretKey?: Uint8Array;
   /** The MuSig2 scheme of this wallet's sessions. Default "bip327". */
   scheme?: SchemeName;
-  /** Keep session progress (public data only) in IndexedDB and resume unfinished sessions
-   *  after a reload. Default true; ignored where IndexedDB is missing. */
+  /** Keep session progress and peer reputation (public data only) in IndexedDB, and resume
+   *  unfinished sessions and restore reputation after a reload. Default true; ignored where
+   *  IndexedDB is missing. */
   persist?: boolean;
 }
 "#;
@@ -41,7 +42,7 @@ pub struct ClientConfig {
     /// The scheme name.
     #[serde(default = "default_scheme")]
     pub scheme: String,
-    /// Whether session progress is persisted in IndexedDB.
+    /// Whether session progress and peer reputation are persisted in IndexedDB.
     #[serde(default = "default_persist")]
     pub persist: bool,
 }

@@ -6,6 +6,7 @@ mod crypto_api;
 mod errors;
 mod events;
 mod persistence;
+mod reputation_store;
 mod session_events;
 mod timer;
 mod transport_choice;

@@ -1,6 +1,7 @@
 //! Session persistence across page reloads, in IndexedDB: the public announcement envelope,
 //! the attempt number, the phase and the final signature of each session. Never a secret
 //! key or a secret nonce: a session resumed after a reload continues with fresh nonces.
+//! (Peer reputation shares the database: see `reputation_store`.)
 
 use musig2_session::SessionInfo;
 use wasm_bindgen::prelude::*;
@@ -34,6 +35,18 @@ export async function idbPut(key, value) {
   db.close();
   return true;
 }
+export async function idbGet(key) {
+  const db = await openDb();
+  if (!db) return undefined;
+  const tx = db.transaction(STORE, 'readonly');
+  const req = tx.objectStore(STORE).get(key);
+  const value = await new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+  db.close();
+  return value;
+}
 export async function idbAll(prefix) {
   const db = await openDb();
   if (!db) return [];
@@ -49,7 +62,9 @@ export async function idbAll(prefix) {
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = idbPut)]
-    fn idb_put(key: &str, value: &JsValue) -> js_sys::Promise;
+    pub(super) fn idb_put(key: &str, value: &JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = idbGet)]
+    pub(super) fn idb_get(key: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = idbAll)]
     fn idb_all(prefix: &str) -> js_sys::Promise;
 }
@@ -72,11 +87,11 @@ fn key(owner: &str, id: &[u8; 32]) -> String {
     format!("{owner}:{}", super::session_events::hex_id(id))
 }
 
-fn set(obj: &js_sys::Object, name: &str, value: &JsValue) {
+pub(super) fn set(obj: &js_sys::Object, name: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(obj, &name.into(), value);
 }
 
-fn get(obj: &JsValue, name: &str) -> JsValue {
+pub(super) fn get(obj: &JsValue, name: &str) -> JsValue {
     js_sys::Reflect::get(obj, &name.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -104,7 +119,7 @@ pub async fn save(owner: &str, id: &[u8; 32], info: &SessionInfo) -> Result<(), 
     Ok(())
 }
 
-fn bytes_of(value: &JsValue) -> Option<Vec<u8>> {
+pub(super) fn bytes_of(value: &JsValue) -> Option<Vec<u8>> {
     value.dyn_ref::<js_sys::Uint8Array>().map(|a| a.to_vec())
 }
 

@@ -42,6 +42,10 @@ impl<K: Ord + Clone, V> BoundedMap<K, V> {
         self.map.len()
     }
 
+    pub(crate) fn is_full(&self) -> bool {
+        self.map.len() >= self.cap
+    }
+
     pub(crate) fn retain(&mut self, f: impl FnMut(&K, &mut V) -> bool) {
         self.map.retain(f);
     }

@@ -19,6 +19,7 @@ use super::session_events::SessionPromises;
 use super::timer::sleep_ms;
 use super::transport_choice;
 
+mod reputation;
 mod sessions;
 
 #[derive(Default)]
@@ -28,6 +29,10 @@ struct State {
     circuit_addresses: Vec<String>,
     reserved: Option<oneshot::Sender<()>>,
     promises: SessionPromises,
+    /// A reputation save is running (further changes only mark `reputation_dirty`).
+    reputation_saving: bool,
+    /// The reputation changed since the running save read it.
+    reputation_dirty: bool,
 }
 
 /// A MuSig2 co-signing peer running in this page.
@@ -130,7 +135,16 @@ impl MuSigClient {
             let now = musig2_net::clock::now_ms();
             let entropy = crate::facade::crypto_api::random32()?;
             let config = musig2_session::Config::default();
-            let machine = Machine::new(config, scheme, secret_key, now, entropy);
+            let mut machine = Machine::new(config, scheme, secret_key, now, entropy);
+            if persist {
+                match super::reputation_store::load(&owner).await {
+                    Ok(entries) => machine.import_reputation(&entries, now),
+                    Err(e) => web_sys::console::warn_2(
+                        &"musig2-p2p: cannot read stored peer reputation".into(),
+                        &e,
+                    ),
+                }
+            }
             let result = Node::new(keypair, node_config, Some(machine)).await;
             let (node, handle, mut node_events) = match result {
                 Ok(parts) => parts,
@@ -155,6 +169,9 @@ impl MuSigClient {
                         if persist {
                             persist_progress(&pump_state, &owner, e);
                         }
+                    }
+                    if persist && reputation::changes(&event) {
+                        reputation::persist(&pump_state, &owner);
                     }
                     if let NodeEvent::RelayReserved {
                         circuit_address, ..

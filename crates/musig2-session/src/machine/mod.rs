@@ -145,6 +145,17 @@ impl Machine {
         self.reputation.standing(peer, now)
     }
 
+    /// The reputation table as public data, for storage across restarts (no secrets).
+    pub fn export_reputation(&self, now: u64) -> Vec<crate::reputation::ReputationEntry> {
+        self.reputation.export(now)
+    }
+
+    /// Merges a stored reputation table (untrusted input: clamped, expired graylistings
+    /// dropped; see [`crate::reputation::Reputation::import`]).
+    pub fn import_reputation(&mut self, entries: &[crate::reputation::ReputationEntry], now: u64) {
+        self.reputation.import(entries, now);
+    }
+
     /// A view of a session.
     pub fn session(&self, session_id: &[u8; 32]) -> Option<SessionInfo> {
         self.sessions.get(session_id).map(|s| SessionInfo {
