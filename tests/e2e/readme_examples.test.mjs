@@ -95,10 +95,28 @@ test('the package manifest resolves to built files for browsers and Node', () =>
   const r = spawnSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: path.join(ROOT, 'pkg'), encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const packed = JSON.parse(r.stdout)[0].files.map((f) => f.path);
-  for (const t of [...targets, manifest.types, manifest.main, 'README.md', 'package.json', 'web/musig2_p2p_bg.wasm', 'node/musig2_p2p_bg.wasm']) {
+  const bundler = resolveExport(manifest, ['import'], './bundler');
+  assert.equal(bundler, './bundler/musig2_p2p.js');
+  for (const t of [...targets, bundler, manifest.types, manifest.main, 'README.md', 'package.json', 'web/musig2_p2p_bg.wasm', 'node/musig2_p2p_bg.wasm', 'bundler/musig2_p2p_bg.wasm']) {
     assert.ok(packed.includes(t.replace(/^\.\//, '')), `${t} is in the package (packed: ${packed.join(', ')})`);
   }
-  assert.ok(packed.length <= 12, `only the package files are shipped: ${packed.join(', ')}`);
+  // Every relative import of a shipped JS file (wasm-bindgen's glue, its inline-JS snippets,
+  // the wasm module of the bundler build) is shipped too.
+  const imported = [];
+  for (const file of packed.filter((f) => /\.m?js$/.test(f))) {
+    const source = readFileSync(path.join(ROOT, 'pkg', file), 'utf8');
+    const specs = /(?:from\s*|import\s*\(?\s*|require\(\s*(?:String\.raw)?)\s*['"`](\.{1,2}\/[^'"`]+)['"`]/g;
+    for (const [, spec] of source.matchAll(specs)) {
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
+      assert.ok(packed.includes(target), `${file} imports ${spec}, which is not in the package`);
+      imported.push(target);
+    }
+  }
+  for (const dir of ['web', 'node', 'bundler']) {
+    assert.ok(imported.some((t) => t.startsWith(`${dir}/snippets/`)), `the ${dir} glue's snippet import was checked`);
+  }
+  const stray = packed.filter((f) => !/^(web|node|bundler)\//.test(f) && !['README.md', 'package.json', 'node.mjs', 'node.d.mts'].includes(f));
+  assert.deepEqual(stray, [], 'only the package files are shipped');
 });
 
 // A TypeScript consumer of the installed package: the `types` of every export condition resolve
