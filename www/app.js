@@ -101,10 +101,18 @@ function sessionCard(id) {
   return s;
 }
 
+/** How a session's key is tweaked, in words. */
+function taprootText(taproot) {
+  if (!taproot) return 'no: signs for the plain aggregate key';
+  const root = taproot.merkleRoot;
+  return root ? `output key tweaked with merkle root ${hex(root)}` : 'output key tweaked with no script tree (key path only)';
+}
+
 function describeSession(id, meta) {
   const s = sessionCard(id);
   s.meta = meta;
   s.el.querySelector('.role').textContent = meta.role;
+  s.el.querySelector('.taproot').textContent = taprootText(meta.taproot);
   s.el.querySelector('.message').textContent = hex(meta.message) + (meta.note ? `  = ${meta.note}` : '');
   s.el.querySelector('.signers').textContent = meta.signers.map((k) => keyLabel(hex(k))).join(', ');
   watchSignature(id);
@@ -144,11 +152,14 @@ function watchSignature(id) {
       const result = s.el.querySelector('.result');
       result.hidden = false;
       s.el.querySelector('.signature').textContent = hex(signature);
-      const ctx = new SigningContext(scheme, s.meta.signers, null);
+      // With Taproot the context is tweaked: aggregateKey() is the output key.
+      const ctx = new SigningContext(scheme, s.meta.signers, s.meta.taproot ?? null);
       const ok = ctx.verify(s.meta.message, signature);
+      const keyName = s.meta.taproot ? 'Taproot output key' : 'aggregate key';
+      s.el.querySelector('.key-label').textContent = keyName[0].toUpperCase() + keyName.slice(1);
       s.el.querySelector('.aggregate-key').textContent = hex(ctx.aggregateKey());
       const v = s.el.querySelector('.verified');
-      v.textContent = ok ? `✓ valid ${scheme} signature under the aggregate key` : '✗ does not verify';
+      v.textContent = ok ? `✓ valid ${scheme} signature under the ${keyName}` : '✗ does not verify';
       v.className = `verified ${ok ? 'ok' : 'err'}`;
       s.el.classList.add(ok ? 'verified-ok' : 'verified-bad');
       s.el.querySelector('.abort').hidden = true;
@@ -208,14 +219,14 @@ function invitation(e) {
   text.querySelector('strong').textContent = keyLabel(hex(e.signers.find((k) => hex(k) !== ownKey) || e.signers[0]));
   text.querySelector('code').textContent = short(hex(e.message));
   text.querySelector('code').title = hex(e.message);
-  text.querySelector('span').textContent = `${e.signers.length} signers, ${e.txType}, session ${short(e.sessionId)}`;
+  text.querySelector('span').textContent = `${e.signers.length} signers, ${e.txType}${e.taproot ? ', Taproot' : ''}, session ${short(e.sessionId)}`;
   const join = document.createElement('button');
   join.className = 'join';
   join.textContent = 'Join';
   const decline = document.createElement('button');
   decline.className = 'decline secondary';
   decline.textContent = 'Decline';
-  const meta = { role: 'invited', signers: e.signers, message: e.message };
+  const meta = { role: 'invited', signers: e.signers, message: e.message, taproot: e.taproot };
   join.addEventListener('click', async () => {
     li.remove();
     describeSession(e.sessionId, { ...meta, role: 'joined an invitation' });
@@ -250,6 +261,17 @@ async function messageBytes() {
   return { message: new Uint8Array(digest), note: `SHA-256(${JSON.stringify(raw)})` };
 }
 
+/** The Taproot tweak from the form: null (untweaked) or { merkleRoot } (null = key path only). */
+function taprootTweak() {
+  if (!$('taproot').checked) return null;
+  const raw = $('merkle-root').value.trim().replace(/^0x/, '').toLowerCase();
+  if (!raw) return { merkleRoot: null };
+  if (!/^[0-9a-f]{64}$/.test(raw)) throw new Error('the merkle root is 32 bytes: 64 hex characters');
+  return { merkleRoot: unhex(raw) };
+}
+
+$('taproot').addEventListener('change', () => { $('merkle-root').disabled = !$('taproot').checked; });
+
 $('create-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const out = $('create-result');
@@ -260,12 +282,13 @@ $('create-form').addEventListener('submit', async (ev) => {
     if (keys.length < 2) throw new Error('add at least one other signer');
     const { message, note } = await messageBytes();
     if (scheme === 'lotus' && message.length !== 32) throw new Error('Lotus signs 32-byte messages: use text (hashed) or 64 hex characters');
+    const taproot = taprootTweak();
     const signers = keys.map(unhex);
     const started = performance.now();
-    const id = await client.createSession({ signers, message, election: $('election').value, txType: $('tx-type').value || 'default' });
+    const id = await client.createSession({ signers, message, taproot, election: $('election').value, txType: $('tx-type').value || 'default' });
     sessionCard(id).started = Math.min(sessionCard(id).started, started);
-    describeSession(id, { role: 'created by you', signers, message, note });
-    sessionLog(id, `created with ${signers.length} signers`);
+    describeSession(id, { role: 'created by you', signers, message, note, taproot });
+    sessionLog(id, `created with ${signers.length} signers${taproot ? ', Taproot output key' : ''}`);
     out.textContent = `session ${short(id)} created`;
     out.className = 'ok';
   } catch (e) {

@@ -62,11 +62,15 @@ async function connectAll(tabs, scheme) {
  * Tab 0 creates a session with the others' keys through the form, the others click Join;
  * resolves to { sessionId, signature, elapsed } once every tab shows the verified signature.
  */
-async function signThroughUi(tabs, keys, { message, kind }) {
+async function signThroughUi(tabs, keys, { message, kind, taproot = null }) {
   const [creator, ...others] = tabs;
   await creator.fill('#signers', keys.slice(1).join('\n'));
   await creator.fill('#message', message);
   await creator.selectOption('#message-kind', kind);
+  if (taproot) {
+    await creator.check('#taproot');
+    await creator.fill('#merkle-root', taproot.merkleRoot ?? '');
+  }
   const t0 = Date.now();
   await creator.click('#create');
   await creator.waitForSelector('#create-result.ok', { timeout: 15000 });
@@ -75,15 +79,21 @@ async function signThroughUi(tabs, keys, { message, kind }) {
   for (const tab of others) {
     const join = `#invitations li[data-session-id="${sessionId}"] button.join`;
     await tab.waitForSelector(join, { timeout: 15000 });
+    const invited = await tab.textContent(`#invitations li[data-session-id="${sessionId}"]`);
+    assert.equal(invited.includes('Taproot'), Boolean(taproot), `the invitation says whether it is Taproot: ${invited}`);
     await tab.click(join);
   }
   const card = `.session[data-session-id="${sessionId}"]`;
   const signatures = [];
+  const keysShown = [];
+  const taprootShown = [];
   for (const tab of tabs) {
     await tab.waitForSelector(`${card} .verified.ok`, { timeout: 30000 });
     assert.match(await tab.textContent(`${card} .verified`), /✓ valid/);
     assert.equal((await tab.textContent(`${card} .state`)).trim(), 'signed');
     signatures.push((await tab.textContent(`${card} .signature`)).trim());
+    keysShown.push((await tab.textContent(`${card} .aggregate-key`)).trim());
+    taprootShown.push((await tab.textContent(`${card} .taproot`)).trim());
     // The live progress was shown: a coordinator, the rounds in order, the signature.
     const timeline = await tab.$$eval(`${card} .timeline li`, (lis) => lis.map((li) => li.textContent));
     const at = (text) => timeline.findIndex((l) => l.includes(text));
@@ -94,7 +104,9 @@ async function signThroughUi(tabs, keys, { message, kind }) {
   const elapsed = Date.now() - t0;
   assert.equal(new Set(signatures).size, 1, 'every tab shows the same signature');
   assert.match(signatures[0], /^[0-9a-f]{128}$/);
-  return { sessionId, signature: signatures[0], elapsed };
+  assert.equal(new Set(keysShown).size, 1, 'every tab shows the same key');
+  assert.equal(new Set(taprootShown).size, 1, `every tab describes the tweak alike: ${taprootShown.join(' | ')}`);
+  return { sessionId, signature: signatures[0], elapsed, keyShown: keysShown[0], taprootShown: taprootShown[0] };
 }
 
 test('three tabs of the demo page sign 3-of-3 with BIP-327 through the UI', async () => {
@@ -105,11 +117,13 @@ test('three tabs of the demo page sign 3-of-3 with BIP-327 through the UI', asyn
     assert.equal(new Set(keys).size, 3);
     for (const k of keys) assert.match(k, /^0[23][0-9a-f]{64}$/);
     const text = 'pay 1 BTC to Bob';
-    const { signature, elapsed } = await signThroughUi(tabs, keys, { message: text, kind: 'text' });
+    const { signature, elapsed, keyShown, taprootShown } = await signThroughUi(tabs, keys, { message: text, kind: 'text' });
     console.log(`# demo page, BIP-327 3-of-3 through the UI (create click to verified on every tab): ${elapsed} ms`);
     // The page signed SHA-256(text); check that independently in Node.
     const digest = createHash('sha256').update(text).digest();
     const ctx = new m.SigningContext('bip327', keys.map(unhex), null);
+    assert.match(taprootShown, /^no/, 'shown as untweaked');
+    assert.equal(keyShown, Buffer.from(ctx.aggregateKey()).toString('hex'), 'the aggregate key is shown');
     assert.equal(ctx.verify(digest, unhex(signature)), true, 'the shown signature verifies in Node');
     mkdirSync(ARTIFACTS, { recursive: true });
     await tabs[0].screenshot({ path: SCREENSHOT, fullPage: true });
@@ -131,6 +145,37 @@ test('three tabs of the demo page sign 3-of-3 with Lotus and a hex message throu
     console.log(`# demo page, Lotus 3-of-3 through the UI: ${elapsed} ms`);
     const ctx = new m.SigningContext('lotus', keys.map(unhex), null);
     assert.equal(ctx.verify(unhex(message), unhex(signature)), true, 'the shown signature verifies in Node');
+  } finally {
+    await context.close();
+  }
+});
+
+test('two tabs of the demo page sign for a Taproot output key (with a merkle root) through the UI', async () => {
+  const context = await browser.newContext();
+  try {
+    const tabs = await openTabs(context, 2, 'taproot');
+    const keys = await connectAll(tabs, 'bip327');
+    // A malformed merkle root is refused by the form, and no session is created.
+    await tabs[0].fill('#signers', keys[1]);
+    await tabs[0].check('#taproot');
+    await tabs[0].fill('#merkle-root', 'abcd');
+    await tabs[0].click('#create');
+    await tabs[0].waitForSelector('#create-result.err', { timeout: 5000 });
+    assert.match(await tabs[0].textContent('#create-result'), /merkle root is 32 bytes/);
+    assert.equal(await tabs[0].$('#sessions .session'), null, 'no session was created');
+    const text = 'spend the taproot output';
+    const merkleRoot = '5b'.repeat(32);
+    const r = await signThroughUi(tabs, keys, { message: text, kind: 'text', taproot: { merkleRoot } });
+    console.log(`# demo page, BIP-327 2-of-2 Taproot (merkle root) through the UI: ${r.elapsed} ms`);
+    assert.match(r.taprootShown, new RegExp(`merkle root ${merkleRoot}`));
+    // Checked in Node: the shown key is the BIP-341 output key of the signers' aggregate key
+    // with this merkle root, the signature verifies under it and not under the untweaked key.
+    const digest = createHash('sha256').update(text).digest();
+    const tweaked = new m.SigningContext('bip327', keys.map(unhex), { merkleRoot: unhex(merkleRoot) });
+    const plain = new m.SigningContext('bip327', keys.map(unhex), null);
+    assert.equal(r.keyShown, Buffer.from(tweaked.aggregateKey()).toString('hex'), 'the output key is shown');
+    assert.equal(tweaked.verify(digest, unhex(r.signature)), true, 'verifies under the output key');
+    assert.equal(plain.verify(digest, unhex(r.signature)), false, 'does not verify under the untweaked key');
   } finally {
     await context.close();
   }
