@@ -20,7 +20,7 @@ test('a reloaded page restores the score and graylisting of a hostile peer', asy
     await honest.waitForFunction(
       (id) => window.peer.reputation(id).then((r) => r.standing === 'graylisted'),
       hostileInfo.peerId,
-      { polling: 100, timeout: 10000 },
+      { timeout: 10000 },
     );
     const before = await honest.evaluate((id) => window.peer.reputation(id), hostileInfo.peerId);
     assert.ok(before.score <= -50, `graylisted at score ${before.score}`);
@@ -37,9 +37,11 @@ test('a reloaded page restores the score and graylisting of a hostile peer', asy
         req.onerror = () => resolve(false);
       };
       open.onerror = () => resolve(false);
-    }), [`reputation:${info.publicKey}`, before], { polling: 100, timeout: 10000 });
-    await honest.reload();
-    await honest.waitForFunction(() => window.peerReady === true);
+    }), [`reputation:${info.publicKey}`, before], { timeout: 10000 });
+    const reloaded = await honest.expectReload();
+    await honest.evaluate(() => { setTimeout(() => location.reload(), 0); });
+    await reloaded.wait();
+    await honest.waitForFunction(() => window.peerReady === true, null, { timeout: 60000 });
     const again = await honest.evaluate((r) => window.peer.start([r], 15000, 'bip327', false, true), h.relay.ws);
     assert.equal(again.publicKey, info.publicKey, 'the reloaded page is the same wallet');
     const after = await honest.evaluate((id) => window.peer.reputation(id), hostileInfo.peerId);
