@@ -63,6 +63,12 @@ fi
 export PATH="$WB_ROOT/bin:$PATH"
 WASM_DIR=$CARGO_TARGET_DIR/wasm32-unknown-unknown/release
 
+# binaryen's wasm-opt for the package build, from scripts/pkg-tools' lockfile.
+if [ ! -d "$SRC/scripts/pkg-tools/node_modules" ]; then
+  log "npm ci in scripts/pkg-tools (wasm-opt)"
+  (cd "$SRC/scripts/pkg-tools" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 log "building musig2-p2p (pkg/node)"
 (cd "$SRC" && scripts/build-pkg.sh release)
 

@@ -50,7 +50,7 @@ impl PeerBehaviour {
         relay_client: relay::client::Behaviour,
     ) -> Result<Self, crate::NetError> {
         let peer_id = keypair.public().to_peer_id();
-        let mut kad = kad_behaviour(peer_id);
+        let mut kad = kad_behaviour(peer_id, PEER_MAX_RECORDS);
         // Browsers cannot accept connections; a relay reservation would otherwise flip
         // Kademlia into server mode and advertise an address nobody can use directly.
         kad.set_mode(Some(kad::Mode::Client));
@@ -74,11 +74,26 @@ pub fn identify_behaviour(public: PublicKey) -> identify::Behaviour {
     ))
 }
 
-/// Kademlia on our own protocol name with an in-memory record store.
-pub fn kad_behaviour(peer_id: PeerId) -> kad::Behaviour<kad::store::MemoryStore> {
+/// Records a wallet peer keeps in its own Kademlia store (its own announcements and the ones
+/// it fetched); the Kademlia default, far above what one wallet publishes.
+pub const PEER_MAX_RECORDS: usize = 1024;
+
+/// Kademlia on our own protocol name with an in-memory record store that holds at most
+/// `max_records` records of at most one envelope each (`MAX_ENVELOPE_LEN`).
+pub fn kad_behaviour(
+    peer_id: PeerId,
+    max_records: usize,
+) -> kad::Behaviour<kad::store::MemoryStore> {
     let mut config = kad::Config::new(KAD_PROTOCOL);
     config.set_query_timeout(Duration::from_secs(30));
-    kad::Behaviour::with_config(peer_id, kad::store::MemoryStore::new(peer_id), config)
+    let store_config = kad::store::MemoryStoreConfig {
+        max_records,
+        // The store refuses values of `max_value_bytes` or more.
+        max_value_bytes: musig2_session::wire::MAX_ENVELOPE_LEN + 1,
+        ..Default::default()
+    };
+    let store = kad::store::MemoryStore::with_config(peer_id, store_config);
+    kad::Behaviour::with_config(peer_id, store, config)
 }
 
 /// GossipSub with signed messages, strict validation, content-addressed message ids and
@@ -114,4 +129,44 @@ pub fn direct_behaviour(
             .with_request_timeout(Duration::from_secs(20))
             .with_max_concurrent_streams(64),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use libp2p::kad::store::RecordStore;
+
+    fn record(i: u32, len: usize) -> kad::Record {
+        kad::Record::new(kad::RecordKey::new(&i.to_be_bytes()), vec![7; len])
+    }
+
+    #[test]
+    fn record_store_holds_max_records_and_refuses_the_next() {
+        let peer = PeerId::random();
+        let mut kad = kad_behaviour(peer, 1500);
+        let store = kad.store_mut();
+        for i in 0..1500 {
+            store.put(record(i, 200)).expect("below the limit");
+        }
+        assert!(
+            store.put(record(1500, 200)).is_err(),
+            "record 1,501 must be refused"
+        );
+        // The Kademlia default (1,024) would have refused record 1,025.
+        let mut small = kad_behaviour(peer, PEER_MAX_RECORDS);
+        let store = small.store_mut();
+        for i in 0..1024 {
+            store.put(record(i, 200)).expect("below the limit");
+        }
+        assert!(store.put(record(1024, 200)).is_err());
+    }
+
+    #[test]
+    fn record_store_takes_a_full_envelope_and_refuses_more() {
+        let mut kad = kad_behaviour(PeerId::random(), 4);
+        let store = kad.store_mut();
+        let max = musig2_session::wire::MAX_ENVELOPE_LEN;
+        store.put(record(0, max)).expect("one envelope fits");
+        assert!(store.put(record(1, max + 1)).is_err());
+    }
 }

@@ -72,7 +72,7 @@ impl RelayBehaviour {
     /// Fails only if the GossipSub configuration is rejected, which is a bug.
     pub fn new(keypair: &Keypair, cli: &Cli) -> Result<Self, musig2_net::NetError> {
         let peer_id = keypair.public().to_peer_id();
-        let mut kad = kad_behaviour(peer_id);
+        let mut kad = kad_behaviour(peer_id, cli.max_records);
         kad.set_mode(Some(kad::Mode::Server));
         Ok(Self {
             relay: relay::Behaviour::new(peer_id, relay_config(cli)),

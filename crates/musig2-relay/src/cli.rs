@@ -37,6 +37,11 @@ pub struct Cli {
     #[arg(long, env = "MUSIG2_RELAY_MAX_RESERVATIONS", default_value_t = 4096)]
     pub max_reservations: usize,
 
+    /// Session announcements the Kademlia store keeps, each at most one 64 KiB envelope;
+    /// a put beyond this count is refused.
+    #[arg(long, env = "MUSIG2_RELAY_MAX_RECORDS", default_value_t = 16_384)]
+    pub max_records: usize,
+
     /// Most circuits relayed at once.
     #[arg(long, env = "MUSIG2_RELAY_MAX_CIRCUITS", default_value_t = 8192)]
     pub max_circuits: usize,
