@@ -99,6 +99,25 @@ fn assert_counts(v: &JsValue, valid: usize, errors: usize) {
     assert_eq!(list(v, "error_test_cases").len(), errors);
 }
 
+/// The tweaks a test case selects by `tweak_indices`.
+fn selected_tweaks(case: &JsValue, tweaks: &[JsValue]) -> Vec<Vec<u8>> {
+    indices(case, "tweak_indices")
+        .iter()
+        .map(|&i| hex(&tweaks[i]))
+        .collect()
+}
+
+/// The `error_test_cases` of the KeyAgg and tweak files: building the (tweaked) context must
+/// fail with the error the case names.
+fn context_error_cases(v: &JsValue, keys: &[JsValue], tweaks: &[JsValue]) {
+    for c in list(v, "error_test_cases") {
+        let t = selected_tweaks(&c, tweaks);
+        let keys = byte_arrays(keys, &indices(&c, "key_indices"));
+        let err = context(keys, &t, &bools(&c, "is_xonly")).err().unwrap();
+        assert_vector_error(&err, &get(&c, "error"), &text(&get(&c, "comment")));
+    }
+}
+
 pub fn key_agg_vectors() {
     let v = js_sys::JSON::parse(KEY_AGG).unwrap();
     assert_counts(&v, 4, 5);
@@ -108,15 +127,7 @@ pub fn key_agg_vectors() {
         let ctx = context(byte_arrays(&keys, &indices(&c, "key_indices")), &[], &[]).unwrap();
         assert_eq!(to_hex(&ctx.aggregate_key()), text(&get(&c, "expected")));
     }
-    for c in list(&v, "error_test_cases") {
-        let t: Vec<Vec<u8>> = indices(&c, "tweak_indices")
-            .iter()
-            .map(|&i| hex(&tweaks[i]))
-            .collect();
-        let keys = byte_arrays(&keys, &indices(&c, "key_indices"));
-        let err = context(keys, &t, &bools(&c, "is_xonly")).err().unwrap();
-        assert_vector_error(&err, &get(&c, "error"), &text(&get(&c, "comment")));
-    }
+    context_error_cases(&v, &keys, &tweaks);
 }
 
 pub fn tweak_vectors() {
@@ -128,10 +139,7 @@ pub fn tweak_vectors() {
     let aggnonce = hex(&get(&v, "aggnonce"));
     let msg = hex(&get(&v, "msg"));
     for c in list(&v, "valid_test_cases") {
-        let t: Vec<Vec<u8>> = indices(&c, "tweak_indices")
-            .iter()
-            .map(|&i| hex(&tweaks[i]))
-            .collect();
+        let t = selected_tweaks(&c, &tweaks);
         let key_idx = indices(&c, "key_indices");
         let ctx = context(byte_arrays(&keys, &key_idx), &t, &bools(&c, "is_xonly")).unwrap();
         let signer = get(&c, "signer_index").as_f64().unwrap() as usize;
@@ -143,15 +151,7 @@ pub fn tweak_vectors() {
             Ok(true)
         );
     }
-    for c in list(&v, "error_test_cases") {
-        let t: Vec<Vec<u8>> = indices(&c, "tweak_indices")
-            .iter()
-            .map(|&i| hex(&tweaks[i]))
-            .collect();
-        let keys = byte_arrays(&keys, &indices(&c, "key_indices"));
-        let err = context(keys, &t, &bools(&c, "is_xonly")).err().unwrap();
-        assert_vector_error(&err, &get(&c, "error"), &text(&get(&c, "comment")));
-    }
+    context_error_cases(&v, &keys, &tweaks);
 }
 
 pub fn det_sign_vectors() {

@@ -58,6 +58,28 @@ pub struct SigningContext {
     pub(super) session: std::cell::RefCell<Option<CachedSession>>,
 }
 
+/// A key aggregation of the crypto core: sorted (`from_key_bytes`) or in the caller's order.
+pub(super) type KeyAggFn =
+    fn(scheme::Scheme, &[[u8; 33]], Tweak) -> Result<scheme::SigningContext, musig2_crypto::Error>;
+
+impl SigningContext {
+    /// Converts the untrusted JS arguments and aggregates the keys with `aggregate`.
+    pub(super) fn aggregate_js(
+        scheme: &str,
+        pubkeys: &JsValue,
+        taproot: &JsValue,
+        aggregate: KeyAggFn,
+    ) -> Result<SigningContext, JsValue> {
+        let scheme = parse_scheme(scheme)?;
+        let raw = bytes_list::<33>(pubkeys, "pubkeys")?;
+        let inner = aggregate(scheme, &raw, parse_tweak(taproot)?).map_err(crypto_error)?;
+        Ok(SigningContext {
+            inner,
+            session: Default::default(),
+        })
+    }
+}
+
 fn list_js(value: &JsValue, what: &str) -> Result<js_sys::Array, JsValue> {
     value.clone().dyn_into::<js_sys::Array>().map_err(|_| {
         js_error(
@@ -67,7 +89,7 @@ fn list_js(value: &JsValue, what: &str) -> Result<js_sys::Array, JsValue> {
     })
 }
 
-pub(super) fn parse_tweak(value: &JsValue) -> Result<Tweak, JsValue> {
+fn parse_tweak(value: &JsValue) -> Result<Tweak, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(Tweak::None);
     }
@@ -120,14 +142,12 @@ impl SigningContext {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] pubkeys: JsValue,
         #[wasm_bindgen(unchecked_param_type = "TaprootTweak | null | undefined")] taproot: JsValue,
     ) -> Result<SigningContext, JsValue> {
-        let scheme = parse_scheme(scheme)?;
-        let raw = bytes_list::<33>(&pubkeys, "pubkeys")?;
-        let inner = scheme::SigningContext::from_key_bytes(scheme, &raw, parse_tweak(&taproot)?)
-            .map_err(crypto_error)?;
-        Ok(SigningContext {
-            inner,
-            session: Default::default(),
-        })
+        Self::aggregate_js(
+            scheme,
+            &pubkeys,
+            &taproot,
+            scheme::SigningContext::from_key_bytes,
+        )
     }
 
     /// The scheme name.

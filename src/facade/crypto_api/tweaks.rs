@@ -4,8 +4,8 @@
 use musig2_crypto::scheme;
 use wasm_bindgen::prelude::*;
 
-use super::context::{parse_tweak, SigningContext};
-use super::convert::{array32, bytes_list, parse_scheme};
+use super::context::SigningContext;
+use super::convert::array32;
 use crate::facade::errors::crypto_error;
 
 #[wasm_bindgen]
@@ -21,15 +21,12 @@ impl SigningContext {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] pubkeys: JsValue,
         #[wasm_bindgen(unchecked_param_type = "TaprootTweak | null | undefined")] taproot: JsValue,
     ) -> Result<SigningContext, JsValue> {
-        let scheme = parse_scheme(scheme)?;
-        let raw = bytes_list::<33>(&pubkeys, "pubkeys")?;
-        let inner =
-            scheme::SigningContext::from_key_bytes_in_order(scheme, &raw, parse_tweak(&taproot)?)
-                .map_err(crypto_error)?;
-        Ok(SigningContext {
-            inner,
-            session: Default::default(),
-        })
+        Self::aggregate_js(
+            scheme,
+            &pubkeys,
+            &taproot,
+            scheme::SigningContext::from_key_bytes_in_order,
+        )
     }
 
     /// BIP-327 ApplyTweak: tweaks the aggregate key by the 32-byte `tweak`, as an x-only
