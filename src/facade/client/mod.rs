@@ -109,11 +109,11 @@ impl MuSigClient {
         let listeners = self.listeners.clone();
         let keypair = self.keypair.clone();
         let mut node_config = self.node_config.clone();
-        let choice = transport_choice::select(
+        let choice = musig2_net::capabilities::choose_relays(
             std::mem::take(&mut node_config.relays),
             musig2_net::capabilities::webrtc_available(),
         );
-        let transport_event = choice.to_event();
+        let transport_event = transport_choice::to_event(&choice);
         node_config.relays = choice.relays;
         let timeout = self.config.connect_timeout_ms;
         let secret_key = self.secret_key.borrow_mut().take();
