@@ -11,7 +11,7 @@ use super::persistence::{bytes_of, get, idb_get, idb_put, set};
 
 /// At most this many stored entries are read back (the session machine's table is bounded
 /// by its own capacity as well; this bounds the work on a tampered store).
-const MAX_ENTRIES: u32 = 4_096;
+const MAX_ENTRIES: usize = 4_096;
 
 /// Longer byte strings are no libp2p peer ID (those of secp256k1 and Ed25519 keys are 39
 /// and 38 bytes) and are skipped.
@@ -55,7 +55,7 @@ pub async fn load(owner: &str) -> Result<Vec<ReputationEntry>, JsValue> {
     };
     Ok(list
         .iter()
-        .take(MAX_ENTRIES as usize)
+        .take(MAX_ENTRIES)
         .filter_map(|v| {
             let score = get(&v, "score").as_f64()?;
             let until = get(&v, "graylistedUntil").as_f64().unwrap_or(0.0);
