@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::behaviour::{PeerBehaviour, PeerBehaviourEvent};
 use crate::NetError;
 
+mod deadline;
 mod outbox;
 mod relays;
 mod session_io;
@@ -228,6 +229,10 @@ pub struct Node {
     in_flight: HashSet<OutboundRequestId>,
     /// Re-dial schedule of relays whose connection dropped.
     redial: relays::Redial,
+    /// Fires at the session machine's next deadline.
+    session_timer: deadline::DeadlineTimer,
+    /// Fires at the next relay re-dial.
+    redial_timer: deadline::DeadlineTimer,
 }
 
 /// Extracts the peer ID that a multiaddr ends with.
@@ -282,6 +287,8 @@ impl Node {
             lookups: HashMap::new(),
             in_flight: HashSet::new(),
             redial: relays::Redial::default(),
+            session_timer: deadline::DeadlineTimer::default(),
+            redial_timer: deadline::DeadlineTimer::default(),
         };
         Ok((
             node,
@@ -300,8 +307,13 @@ impl Node {
             self.dial_relay(relay);
         }
         loop {
-            let timer = self.session_timer();
-            let redial = self.redial_timer();
+            self.session_timer
+                .set(self.machine.as_ref().and_then(Machine::poll_timeout));
+            self.redial_timer.set(self.redial.next());
+            let session_timer = &mut self.session_timer;
+            let timer = futures::future::poll_fn(|cx| session_timer.poll_fire(cx));
+            let redial_timer = &mut self.redial_timer;
+            let redial = futures::future::poll_fn(|cx| redial_timer.poll_fire(cx));
             // Backpressure: with too many events waiting for the owner, leave the network
             // unread (commands and timers still run).
             let saturated = self.events.saturated();

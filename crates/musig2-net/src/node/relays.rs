@@ -3,7 +3,6 @@
 //! reservation (see `on_swarm_event`), so a restarted relay is used again without help.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::PeerId;
@@ -63,7 +62,7 @@ impl Redial {
     }
 
     /// The earliest scheduled re-dial.
-    fn next(&self) -> Option<u64> {
+    pub(super) fn next(&self) -> Option<u64> {
         self.due.values().min().copied()
     }
 }
@@ -102,18 +101,6 @@ impl Node {
         for relay in self.redial.take_due(now_ms()) {
             tracing::debug!(%relay, "re-dialing relay");
             self.dial_relay(relay);
-        }
-    }
-
-    /// A future that completes at the next scheduled re-dial (never, without one).
-    pub(super) fn redial_timer(&self) -> futures::future::BoxFuture<'static, ()> {
-        use futures::FutureExt;
-        match self.redial.next() {
-            Some(at) => {
-                let wait = at.saturating_sub(now_ms());
-                futures_timer::Delay::new(Duration::from_millis(wait)).boxed()
-            }
-            None => futures::future::pending().boxed(),
         }
     }
 }

@@ -2,8 +2,6 @@
 //! direct envelopes, GossipSub adverts, DHT records and timer expiries. No decision is made
 //! here; every accept/reject comes from the machine.
 
-use std::time::Duration;
-
 use libp2p::multiaddr::Protocol;
 use libp2p::{gossipsub, kad, request_response, Multiaddr, PeerId};
 use musig2_session::{Destination, Event};
@@ -21,18 +19,6 @@ fn session_peer(peer: &PeerId) -> musig2_session::PeerId {
 }
 
 impl Node {
-    /// A future that completes at the machine's next deadline (never, without one).
-    pub(super) fn session_timer(&self) -> futures::future::BoxFuture<'static, ()> {
-        use futures::FutureExt;
-        match self.machine.as_ref().and_then(|m| m.poll_timeout()) {
-            Some(deadline) => {
-                let wait = deadline.saturating_sub(now_ms());
-                futures_timer::Delay::new(Duration::from_millis(wait)).boxed()
-            }
-            None => futures::future::pending().boxed(),
-        }
-    }
-
     pub(super) fn subscribe(&mut self, topic: &str) {
         let topic = gossipsub::IdentTopic::new(topic);
         if let Err(e) = self.swarm.behaviour_mut().gossipsub.subscribe(&topic) {
