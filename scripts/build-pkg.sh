@@ -13,8 +13,8 @@ if [ "$PROFILE" = release ]; then
     echo "wasm-opt missing: run scripts/setup.sh first" >&2
     exit 1
   fi
-  cargo build --release --target wasm32-unknown-unknown -p musig2-p2p
-  WASM="$TARGET_DIR/wasm32-unknown-unknown/release/musig2_p2p.wasm"
+  cargo build --profile wasm-release --target wasm32-unknown-unknown -p musig2-p2p
+  WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/musig2_p2p.wasm"
 else
   cargo build --target wasm32-unknown-unknown -p musig2-p2p
   WASM="$TARGET_DIR/wasm32-unknown-unknown/debug/musig2_p2p.wasm"

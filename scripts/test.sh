@@ -24,13 +24,13 @@ step "clippy (wasm32 tests)" cargo clippy --target wasm32-unknown-unknown -p mus
 step "native tests" cargo test --workspace
 step "docs" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 step "npm package build" scripts/build-pkg.sh release
-# Release mode shares the dependency build with the package build above.
-step "wasm tests (Node and headless Chromium)" cargo test --release --target wasm32-unknown-unknown -p musig2-p2p
+# The package's wasm-release profile shares the dependency build with the package build above.
+step "wasm tests (Node and headless Chromium)" cargo test --profile wasm-release --target wasm32-unknown-unknown -p musig2-p2p
 # The browser tests again in the other two engines (the runner picks the driver from the env).
 step "wasm tests (headless Firefox)" env GECKODRIVER="$(command -v geckodriver)" \
-  cargo test --release --target wasm32-unknown-unknown -p musig2-p2p --test wasm_browser
+  cargo test --profile wasm-release --target wasm32-unknown-unknown -p musig2-p2p --test wasm_browser
 step "wasm tests (WebKitGTK under Xvfb)" env SAFARIDRIVER=/usr/bin/WebKitWebDriver xvfb-run -a \
-  cargo test --release --target wasm32-unknown-unknown -p musig2-p2p --test wasm_browser
+  cargo test --profile wasm-release --target wasm32-unknown-unknown -p musig2-p2p --test wasm_browser
 step "relay build" cargo build -p musig2-relay
 
 run_e2e() {
