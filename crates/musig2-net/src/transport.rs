@@ -1,7 +1,7 @@
 //! Swarm construction, the one place where transports differ per target.
 //!
 //! - wasm32 (browsers): WebSocket (`websocket-websys`, writes batched per JavaScript turn
-//!   by [`write_batching`]) and, where the engine has
+//!   by `write_batching`) and, where the engine has
 //!   `RTCPeerConnection`, WebRTC-direct (`webrtc-websys`); circuit relay v2 client.
 //! - native: TCP and WebSocket over TCP; circuit relay v2 client.
 
