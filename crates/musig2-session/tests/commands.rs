@@ -160,9 +160,13 @@ fn declining_aborts_the_session_everywhere() {
 fn local_abort_stops_a_running_session() {
     let mut sim = Sim::new(4, 3, NetParams::perfect(), Config::default());
     let id = sim.create(0, b"abort", ElectionMethod::Lexicographic, TweakSpec::None);
-    sim.run_while(T0 + 1_000, |s| {
-        s.phase(1, &id) == Some(Phase::NonceCollection)
-    });
+    // Joined, round 1 under way (nonces are sent on joining).
+    assert!(sim.run_while(T0 + 1_000, |s| {
+        matches!(
+            s.phase(1, &id),
+            Some(Phase::Joining | Phase::NonceCollection)
+        )
+    }));
     let now = sim.now;
     sim.nodes[1]
         .machine

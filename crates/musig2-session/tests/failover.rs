@@ -153,11 +153,11 @@ fn two_dead_coordinators_fail_over_twice() {
 fn restart_after_round_1_moves_to_a_new_attempt_with_fresh_nonces() {
     let mut sim = Sim::new(11, 3, NetParams::perfect(), Config::default());
     let id = sim.create(0, b"resume", ElectionMethod::Lexicographic, TweakSpec::None);
-    // Keep node 2 from finishing round 2 so that it crashes holding only a secret nonce.
+    // Keep node 2 from finishing round 1 (node 0's nonce, which also carries its join, is
+    // withheld) so that it crashes holding only the secret nonce it sent on joining.
     sim.blocked
         .push((Some(0), 2, musig2_session::wire::Kind::NonceShare));
-    assert!(sim.run_while(T0 + 60_000, |s| s.phase(2, &id)
-        == Some(Phase::NonceCollection)));
+    assert!(sim.run_while(T0 + 60_000, |s| s.phase(2, &id) == Some(Phase::Joining)));
     let first_nonces = sim.nodes[2].nonces_sent.clone();
     assert_eq!(first_nonces.len(), 1);
     sim.crash(2);
@@ -192,8 +192,10 @@ fn restart_after_round_1_moves_to_a_new_attempt_with_fresh_nonces() {
 fn restart_after_completion_recovers_the_signature() {
     let mut sim = Sim::new(12, 3, NetParams::perfect(), Config::default());
     let id = sim.create(1, b"late", ElectionMethod::FirstSigner, TweakSpec::None);
-    assert!(sim.run_while(T0 + 60_000, |s| s.phase(2, &id)
-        == Some(Phase::NonceCollection)));
+    assert!(sim.run_while(T0 + 60_000, |s| matches!(
+        s.phase(2, &id),
+        Some(Phase::Joining | Phase::NonceCollection)
+    )));
     sim.crash(2);
     // The others cannot finish without node 2; it comes back later and they complete.
     sim.run_until(sim.now + 20_000);

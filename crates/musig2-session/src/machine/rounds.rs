@@ -27,7 +27,8 @@ impl Session {
         core.send_to(&others, self.id, self.attempt, msg, now);
     }
 
-    /// Marks us joined and announces it.
+    /// Marks us joined and announces it with our round-1 nonce (a `NonceShare` implies the
+    /// sender's join, so no separate `Join` round precedes round 1).
     pub(crate) fn join_local(
         &mut self,
         core: &mut Core,
@@ -38,8 +39,33 @@ impl Session {
             *j = true;
         }
         self.set_phase(core, Phase::Joining);
-        self.broadcast(core, &Message::Join, now);
+        self.share_nonce(core, now, rng)?;
         self.advance(core, now, rng)
+    }
+
+    /// Generates our nonce for the current attempt, unless we hold one, and sends it to every
+    /// other signer. The secret half stays in `secnonce` until signing consumes it or the
+    /// attempt ends.
+    fn share_nonce(
+        &mut self,
+        core: &mut Core,
+        now: u64,
+        rng: &mut dyn RngCore,
+    ) -> Result<(), Error> {
+        if self.nonces.get(self.me).is_some_and(Option::is_some) {
+            return Ok(());
+        }
+        let mut rand = [0u8; 32];
+        rng.fill_bytes(&mut rand);
+        let (sec, public) = self
+            .ctx
+            .nonce_gen(core.secret_key(), &self.ann.message, rand)?;
+        self.secnonce = Some(sec);
+        if let Some(slot) = self.nonces.get_mut(self.me) {
+            *slot = Some(public);
+        }
+        self.broadcast(core, &Message::NonceShare(public.to_bytes()), now);
+        Ok(())
     }
 
     /// Starts attempt `attempt`: the secret nonce (if any) is dropped, never reused, and every
@@ -72,7 +98,7 @@ impl Session {
         }
         self.phase = Phase::Joining;
         if self.joined.get(self.me) == Some(&true) {
-            self.broadcast(core, &Message::Join, now);
+            self.share_nonce(core, now, rng)?;
         }
         self.advance(core, now, rng)
     }
@@ -96,17 +122,8 @@ impl Session {
         loop {
             match self.phase {
                 Phase::Joining if self.joined.iter().all(|&j| j) => {
-                    let mut rand = [0u8; 32];
-                    rng.fill_bytes(&mut rand);
-                    let (sec, public) =
-                        self.ctx
-                            .nonce_gen(core.secret_key(), &self.ann.message, rand)?;
-                    self.secnonce = Some(sec);
-                    if let Some(slot) = self.nonces.get_mut(self.me) {
-                        *slot = Some(public);
-                    }
+                    self.share_nonce(core, now, rng)?;
                     self.set_phase(core, Phase::NonceCollection);
-                    self.broadcast(core, &Message::NonceShare(public.to_bytes()), now);
                 }
                 Phase::NonceCollection if self.nonces.iter().all(Option::is_some) => {
                     let nonces: Vec<PubNonce> = self.nonces.iter().flatten().copied().collect();
@@ -226,9 +243,9 @@ impl Session {
             return Ok(());
         }
         match self.phase {
-            Phase::Joining | Phase::NonceCollection => {}
-            // An honest signer sends its nonce only after every join, ours included.
-            Phase::Announced => return Err(self.out_of_phase(Kind::NonceShare)),
+            // A signer sends its nonce when it joins, possibly before we have joined: it is
+            // held (and counts as the sender's join) until we join too.
+            Phase::Announced | Phase::Joining | Phase::NonceCollection => {}
             // Past round 1 every nonce is held, except after adopting a final signature.
             _ => return Ok(()),
         }

@@ -185,11 +185,11 @@ impl Session {
             out.push(Message::SignatureNotice(sig.to_bytes()));
             return out;
         }
-        if self.joined.get(self.me) == Some(&true) {
-            out.push(Message::Join);
-        }
-        if let Some(Some(n)) = self.nonces.get(self.me) {
-            out.push(Message::NonceShare(n.to_bytes()));
+        // Our nonce implies our join; a bare `Join` only while we hold no nonce (resuming).
+        match self.nonces.get(self.me).copied().flatten() {
+            Some(n) => out.push(Message::NonceShare(n.to_bytes())),
+            None if self.joined.get(self.me) == Some(&true) => out.push(Message::Join),
+            None => {}
         }
         if let (Some(Some(p)), Some(agg)) = (self.psigs.get(self.me), self.aggnonce) {
             out.push(Message::PartialSigShare {

@@ -251,7 +251,7 @@ impl Sim {
                 let prev = self.nodes[i].nonces_sent.insert(n, tag);
                 assert!(
                     prev.is_none() || prev == Some(tag),
-                    "nonce reused across attempts"
+                    "nonce reused across attempts: {prev:?} then {tag:?} from node {i}"
                 );
             }
         }
@@ -398,7 +398,10 @@ impl Sim {
             let peer = self.nodes[from].peer.clone();
             if let Some(m) = self.nodes[to].machine.as_mut() {
                 self.delivered += 1;
-                let mut rng = ChaCha20Rng::seed_from_u64(self.counter ^ now);
+                // A fresh random stream per delivery. (Seeding from the enqueue counter gave
+                // every delivery of one step the same bytes, so two nonces generated in one
+                // step, for two attempts, came out equal.)
+                let mut rng = ChaCha20Rng::seed_from_u64(self.delivered);
                 if let Err(e) = m.handle_message(now, &peer, &bytes, &mut rng) {
                     self.nodes[to].errors.push(e);
                 }
