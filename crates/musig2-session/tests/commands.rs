@@ -407,3 +407,62 @@ fn the_machine_can_move_between_threads() {
     fn assert_send<T: Send>() {}
     assert_send::<Machine>();
 }
+
+#[test]
+fn a_nonce_that_overtakes_the_announcement_is_kept_for_the_join() {
+    let mut sim = Sim::new(6, 3, NetParams::perfect(), Config::default());
+    sim.record = true;
+    // Node 2 learns of the session only from node 0's nonce (then from the DHT).
+    sim.blocked
+        .push((Some(0), 2, musig2_session::wire::Kind::SessionAnnouncement));
+    let id = sim.create(
+        0,
+        b"overtaken",
+        ElectionMethod::Lexicographic,
+        TweakSpec::None,
+    );
+    assert!(sim.run_while(T0 + 500, |s| s.all_completed(&id)));
+    assert!(
+        sim.nodes[2].errors.contains(&Error::UnknownSession),
+        "node 0's nonce did arrive before the announcement"
+    );
+    // Node 2 used the nonce that overtook the announcement: node 0 never had to send it again.
+    let nonce_shares = sim.nodes[0]
+        .sent
+        .iter()
+        .filter(|b| {
+            musig2_session::wire::Envelope::decode(b)
+                .is_ok_and(|e| matches!(e.message, musig2_session::wire::Message::NonceShare(_)))
+        })
+        .count();
+    assert_eq!(nonce_shares, 2, "one NonceShare to each other signer");
+    let keys = sim.keys();
+    for i in 0..3 {
+        let sigs = sim.signatures(i, &id);
+        assert!(!sigs.is_empty() && verify_final(&keys, TweakSpec::None, b"overtaken", &sigs[0]));
+    }
+}
+
+#[test]
+fn a_session_on_a_clean_network_sends_each_contribution_once() {
+    use musig2_session::wire::{Envelope, Kind};
+    let mut sim = Sim::new(7, 3, NetParams::perfect(), Config::default());
+    sim.record = true;
+    let id = sim.create(1, b"once", ElectionMethod::Lexicographic, TweakSpec::None);
+    assert!(sim.run_while(T0 + 500, |s| s.all_completed(&id)));
+    for i in 0..3 {
+        let kinds: Vec<Kind> = sim.nodes[i]
+            .sent
+            .iter()
+            .filter_map(|b| Envelope::decode(b).ok())
+            .filter(|e| e.session_id == id && e.message.kind() != Kind::SessionAnnouncement)
+            .map(|e| e.message.kind())
+            .collect();
+        let count = |k: Kind| kinds.iter().filter(|&&x| x == k).count();
+        // No join round, no retransmission or heartbeat before an interval has passed.
+        assert_eq!(count(Kind::NonceShare), 2, "node {i}: {kinds:?}");
+        assert_eq!(count(Kind::PartialSigShare), 2, "node {i}: {kinds:?}");
+        assert_eq!(count(Kind::SignatureNotice), 2, "node {i}: {kinds:?}");
+        assert_eq!(kinds.len(), 6, "node {i}: {kinds:?}");
+    }
+}

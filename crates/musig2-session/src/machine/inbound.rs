@@ -111,11 +111,13 @@ impl Machine {
             Message::SigningRequest(_) | Message::Accept => self.on_request(env, now),
             _ => {
                 let id = env.session_id;
-                let r = self.on_session_message(env, now, rng);
-                if r == Err(Error::UnknownSession) {
+                if !self.sessions.contains_key(&id) {
+                    // Fetch the announcement; keep the (verified) message for when we join.
                     self.request_lookup(id, now);
+                    self.parked.park(env);
+                    return Err(Error::UnknownSession);
                 }
-                r
+                self.on_session_message(env, now, rng)
             }
         }
     }
@@ -191,7 +193,7 @@ impl Machine {
         Ok(())
     }
 
-    fn on_session_message(
+    pub(super) fn on_session_message(
         &mut self,
         env: Envelope,
         now: u64,

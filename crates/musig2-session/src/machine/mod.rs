@@ -9,6 +9,7 @@ mod core;
 mod discovery;
 mod inbound;
 mod io;
+mod parked;
 mod phase;
 mod rounds;
 mod session;
@@ -83,6 +84,8 @@ pub struct Machine {
     directory: BoundedMap<KeyBytes, discovery::KnownSigner>,
     requests: BoundedMap<[u8; 32], u64>,
     lookups: BoundedMap<[u8; 32], u64>,
+    /// Round messages that arrived before their session's announcement.
+    parked: parked::Parked,
     /// Sender keys already decoded (point decompression is costly), with last use.
     key_cache: BoundedMap<KeyBytes, (crate::crypto::PublicKey, u64)>,
 }
@@ -113,6 +116,7 @@ impl Machine {
             directory: BoundedMap::new(config.max_known_signers),
             requests: BoundedMap::new(config.max_sessions),
             lookups: BoundedMap::new(config.max_sessions),
+            parked: parked::Parked::default(),
             key_cache: BoundedMap::new(config.max_known_signers),
             verifier: Box::new(NoIdentity),
             sessions: BTreeMap::new(),
@@ -276,12 +280,25 @@ impl Machine {
         session_id: &[u8; 32],
         rng: &mut (impl RngCore + CryptoRng),
     ) -> Result<(), Error> {
-        let s = self
+        let phase = self
             .sessions
-            .get_mut(session_id)
-            .ok_or(Error::InvalidCommand("unknown session"))?;
-        if s.phase != Phase::Announced {
+            .get(session_id)
+            .ok_or(Error::InvalidCommand("unknown session"))?
+            .phase;
+        if phase != Phase::Announced {
             return Err(Error::InvalidCommand("already joined or ended"));
+        }
+        // Messages that arrived before the announcement, verified then: hand them to the
+        // session first (a higher attempt among them sets the attempt our nonce is for).
+        for env in self.parked.take(session_id) {
+            let _ = self.on_session_message(env, now, rng);
+        }
+        let Some(s) = self.sessions.get_mut(session_id) else {
+            return Err(Error::InvalidCommand("unknown session"));
+        };
+        if s.phase != Phase::Announced {
+            // A parked message already ended it (e.g. it carried the final signature).
+            return Ok(());
         }
         s.join_local(&mut self.core, now, rng)
     }

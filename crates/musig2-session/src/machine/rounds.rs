@@ -22,9 +22,12 @@ impl Session {
         }
     }
 
+    /// Sends a new contribution to every other signer. A retransmission is due one
+    /// `retransmit_interval` after the last new contribution, not sooner.
     fn broadcast(&mut self, core: &mut Core, msg: &Message, now: u64) {
         let others = self.others();
         core.send_to(&others, self.id, self.attempt, msg, now);
+        self.next_retransmit = now.saturating_add(core.config.retransmit_interval_ms);
     }
 
     /// Marks us joined and announces it with our round-1 nonce (a `NonceShare` implies the
@@ -39,6 +42,9 @@ impl Session {
             *j = true;
         }
         self.set_phase(core, Phase::Joining);
+        // Our nonce share tells every signer we are alive; the first heartbeat follows a
+        // full interval later.
+        self.next_heartbeat = now.saturating_add(core.config.heartbeat_interval_ms);
         self.share_nonce(core, now, rng)?;
         self.advance(core, now, rng)
     }
