@@ -466,3 +466,40 @@ fn a_session_on_a_clean_network_sends_each_contribution_once() {
         assert_eq!(kinds.len(), 6, "node {i}: {kinds:?}");
     }
 }
+
+#[test]
+fn a_partial_signature_that_overtakes_a_nonce_is_held_from_the_joining_phase() {
+    use musig2_session::wire::Kind;
+    let mut sim = Sim::new(8, 3, NetParams::perfect(), Config::default());
+    // Node 1 misses node 2's nonce (which is also node 2's join there) until node 2 re-sends
+    // it, while node 0 already has every nonce and sends node 1 its partial signature.
+    sim.blocked.push((Some(2), 1, Kind::NonceShare));
+    let id = sim.create(
+        0,
+        b"reordered",
+        ElectionMethod::Lexicographic,
+        TweakSpec::None,
+    );
+    assert!(
+        sim.run_while(T0 + 300, |s| s.phase(0, &id) >= Some(Phase::Aggregation)
+            || s.phase(0, &id) == Some(Phase::PartialSigCollection))
+    );
+    sim.run_until(sim.now + 100);
+    assert_eq!(sim.phase(1, &id), Some(Phase::Joining));
+    sim.blocked.clear();
+    assert!(sim.run_while(sim.now + 10_000, |s| s.all_completed(&id)));
+    let refused: Vec<_> = sim.nodes[1]
+        .errors
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Error::OutOfPhase {
+                    kind: Kind::PartialSigShare,
+                    ..
+                }
+            )
+        })
+        .collect();
+    assert!(refused.is_empty(), "held, not refused: {refused:?}");
+}

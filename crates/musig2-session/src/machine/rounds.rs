@@ -288,16 +288,19 @@ impl Session {
         }
         match self.phase {
             Phase::PartialSigCollection | Phase::Aggregation => {}
-            // We have sent our nonce but miss another: the sender is ahead of us (the
-            // network reordered). Hold its share (the first one) until our round 1 completes.
-            Phase::NonceCollection => {
+            // We have sent our nonce but miss another signer's (which is also its join): the
+            // sender is ahead of us (the network reordered). Hold its share (the first one)
+            // until our round 1 completes.
+            Phase::Joining | Phase::NonceCollection
+                if self.nonces.get(self.me).is_some_and(Option::is_some) =>
+            {
                 if let Some(slot @ None) = self.early_psigs.get_mut(j) {
                     *slot = Some((bytes, their_aggnonce));
                 }
                 return Ok(());
             }
             // Nobody can sign before our nonce exists: impossible for an honest signer.
-            Phase::Announced | Phase::Joining => {
+            Phase::Announced | Phase::Joining | Phase::NonceCollection => {
                 return Err(self.out_of_phase(Kind::PartialSigShare))
             }
             _ => return Ok(()),
