@@ -94,6 +94,16 @@ async fn wait_until_not_waiting_for(net: &Net, i: usize, id: [u8; 32], key: [u8;
     }
 }
 
+/// Joins peer `i` to session `id`.
+async fn join(net: &Net, i: usize, id: [u8; 32]) {
+    net.peers[i]
+        .handle
+        .with_machine(move |m, now, rng| m.join(now, &id, rng))
+        .await
+        .unwrap()
+        .unwrap();
+}
+
 async fn coordinator_dies_after_round_two(scheme: Scheme) {
     let relay = RelayProcess::start(&format!("failover-{scheme:?}")).await;
     let mut opts = PeerOptions::through(vec![relay.tcp.clone()]);
@@ -120,44 +130,24 @@ async fn coordinator_dies_after_round_two(scheme: Scheme) {
             .await;
         discovered.push(i);
     }
-    // A join that overtook its announcement was dropped; the coordinator's retransmission
-    // (every second) brings it again. Then the coordinator pauses: without the others' joins
-    // it has nothing to do.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Nonces go out on joining. The coordinator's (sent when it created the session) is
+    // already with the others, kept until they join if it overtook the announcement.
+    // Peer 1 joins first; then the coordinator and peer 1 wait for peer 2's nonce only.
+    join(&net, 1, id).await;
+    wait_until_waiting_for(&net, 0, id, Phase::Joining, net.peers[2].key).await;
+    // Peer 1 is held back: it will sign last, so the coordinator never sees all partial
+    // signatures.
+    net.peers[backup].gate.pause();
+    // Peer 2 joins: it holds every nonce and signs; the coordinator gets the last nonce, signs
+    // and pauses right after (its gate).
+    join(&net, 2, id).await;
+    // Peer 2 takes the coordinator's partial signature (if it has not left the paused
+    // coordinator yet, the coordinator wakes until it has: it cannot finish without peer 1).
+    wait_until_not_waiting_for(&net, 2, id, coordinator).await;
     net.peers[0].gate.pause();
-    for i in [1, 2] {
-        net.peers[i]
-            .handle
-            .with_machine(move |m, now, rng| m.join(now, &id, rng))
-            .await
-            .unwrap()
-            .unwrap();
-    }
-
-    // The others swap joins and nonces and wait for the coordinator's nonce only.
-    for i in [1, 2] {
-        wait_until_waiting_for(&net, i, id, Phase::NonceCollection, coordinator).await;
-    }
-    assert!(net.peers[0].gate.is_paused());
-    net.peers[1].gate.pause();
-    net.peers[2].gate.pause();
-    // The coordinator signs and pauses; its connections still carry the bytes.
-    net.peers[0].gate.resume();
-    net.wait_for("the coordinator's partial signature", |i, e| {
-        (i == 0 && phase_of(e) == Some(Phase::PartialSigCollection)).then_some(())
-    })
-    .await;
-    assert!(net.peers[0].gate.is_paused());
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    // The backup takes the coordinator's nonce and partial signature, and signs. Two streams
-    // of one connection can be read in either order, so the partial signature may come first
-    // and be dropped as premature; then the coordinator wakes until the backup's heartbeat
-    // fetches it again (the coordinator cannot finish: the third signer has not signed).
+    // The backup signs last; it then holds every partial signature (round 2 is over) while the
+    // paused coordinator lacks the backup's.
     net.peers[backup].gate.resume();
-    wait_until_not_waiting_for(&net, backup, id, coordinator).await;
-    net.peers[0].gate.pause();
-    // The third signer signs; the backup now holds every partial signature (round 2 is over).
-    net.peers[2].gate.resume();
     let (_, round_two_done, ()) = net
         .wait_for("round 2 done at the backup", |i, e| {
             (i == backup && phase_of(e) == Some(Phase::Aggregation)).then_some(())
