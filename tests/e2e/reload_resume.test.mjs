@@ -12,7 +12,9 @@ for (const engine of ENGINES) describe(engine, () => {
     const pages = await h.openPeers(3, 'rl');
     try {
       const infos = [];
-      for (const p of pages) infos.push(await p.evaluate((r) => window.peer.start([r], 15000, 'bip327', true, true), h.relay.ws));
+      // Page 1 joins by hand, after the reload: until then the session cannot finish, so the
+      // reload always lands mid-session (3 pages sign in ~40 ms, faster than a navigation).
+      for (const [i, p] of pages.entries()) infos.push(await p.evaluate(([r, auto]) => window.peer.start([r], 15000, 'bip327', auto, true), [h.relay.ws, i !== 1]));
       const signers = infos.map((i) => i.publicKey);
       const reloaded = pages[2];
       const navigated = await reloaded.expectReload();
@@ -24,18 +26,20 @@ for (const engine of ENGINES) describe(engine, () => {
       // Same wallet key (the page's key store), new page: start() resumes from IndexedDB.
       const again = await reloaded.evaluate((r) => window.peer.start([r], 15000, 'bip327', true, true), h.relay.ws);
       assert.equal(again.publicKey, infos[2].publicKey, 'the reloaded page is the same signer');
+      await pages[1].waitForFunction((id) => window.peer.events.some((e) => e.type === 'sessionDiscovered' && e.sessionId === id), sessionId);
+      await pages[1].evaluate((id) => window.peer.join(id), sessionId);
       const sigs = await Promise.all(pages.map((p) => p.evaluate((id) => window.peer.signature(id), sessionId)));
       assert.equal(new Set(sigs).size, 1, 'all three pages hold the same signature');
       const ctx = new m.SigningContext('bip327', signers.map(unhex), null);
       assert.equal(ctx.verify(unhex(message), unhex(sigs[0])), true, 'the signature verifies');
-      // Usually the reload lands before the page produced its nonce or partial signature:
-      // its secret nonce is gone, so the session moves to a new attempt with fresh nonces for
-      // everyone. If the page was fast enough to sign before the reload took effect, the
-      // first attempt completes; either way the reloaded page resumed from IndexedDB and got
-      // the signature, and no secret nonce was ever persisted (nothing could be reused).
+      // The reloaded page had sent its nonce (nonces go out on joining) but could not sign
+      // before page 1 joined: its secret nonce is gone, so the session moves to a new attempt
+      // with fresh nonces for everyone. The reloaded page resumed from IndexedDB and got the
+      // signature, and no secret nonce was ever persisted.
       const attempts = await pages[0].evaluate(() => window.peer.events.filter((e) => e.type === 'newAttempt').length);
       const resumedEvents = await reloaded.evaluate((id) => window.peer.events.filter((e) => e.sessionId === id).length, sessionId);
       console.log(`# ${engine} reload mid-session: ${attempts} new attempt(s) seen by the creator`);
+      assert.ok(attempts >= 1, 'the lost secret nonce was replaced by a new attempt');
       assert.ok(resumedEvents > 0, 'the reloaded page resumed the session (it reports its events)');
       // IndexedDB in this engine: the creator's record of the finished session (with its
       // signature) is written, and survives a reload of that page too.
