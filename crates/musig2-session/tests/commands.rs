@@ -503,3 +503,44 @@ fn a_partial_signature_that_overtakes_a_nonce_is_held_from_the_joining_phase() {
         .collect();
     assert!(refused.is_empty(), "held, not refused: {refused:?}");
 }
+
+#[test]
+fn a_bad_message_kept_for_the_join_is_blamed_on_its_sender_then() {
+    use musig2_session::wire::{Envelope, Kind, Message, SchemeId};
+    let mut sim = Sim::new(9, 3, NetParams::perfect(), Config::default());
+    sim.nodes[2].auto_join = false;
+    sim.blocked.push((Some(0), 2, Kind::SessionAnnouncement));
+    let id = sim.create(
+        0,
+        b"blame later",
+        ElectionMethod::Lexicographic,
+        TweakSpec::None,
+    );
+    // Before node 2 knows the session: a nonce that is not a pair of curve points, correctly
+    // signed by node 1's key and delivered by node 1's transport peer.
+    let forged = common::arena::seal(
+        &sim.nodes[1].sk.clone(),
+        Envelope {
+            scheme: SchemeId::Bip327,
+            session_id: id,
+            sender: sim.nodes[1].key,
+            attempt: 0,
+            seq: sim.nodes[1].last_seq + 1_000_000,
+            timestamp: sim.now,
+            message: Message::NonceShare([0xFF; 66]),
+            signature: [0; 64],
+        },
+    );
+    let peer = sim.nodes[1].peer.clone();
+    assert_eq!(sim.inject(2, &peer, &forged), Err(Error::UnknownSession));
+    let before = sim.nodes[2].machine.as_ref().unwrap().reputation(&peer);
+    let now = sim.now;
+    sim.nodes[2]
+        .machine
+        .as_mut()
+        .unwrap()
+        .join(now, &id, &mut rng())
+        .unwrap();
+    let after = sim.nodes[2].machine.as_ref().unwrap().reputation(&peer);
+    assert!(after < before, "penalized at the join: {before} -> {after}");
+}

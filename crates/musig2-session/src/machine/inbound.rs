@@ -67,7 +67,14 @@ impl Machine {
             Standing::Good => {}
         }
         let result = self.process(now, from, bytes, rng);
-        match &result {
+        self.judge(from, &result, now);
+        result
+    }
+
+    /// Rewards the transport peer `from` for an accepted message, or penalizes it when the
+    /// rejection names an offence (possibly banning it).
+    pub(super) fn judge(&mut self, from: &PeerId, result: &Result<(), Error>, now: u64) {
+        match result {
             Ok(()) => self.reputation.reward(from),
             Err(e) => {
                 if let Some(offence) = e.offence() {
@@ -79,7 +86,6 @@ impl Machine {
                 }
             }
         }
-        result
     }
 
     fn process(
@@ -114,7 +120,7 @@ impl Machine {
                 if !self.sessions.contains_key(&id) {
                     // Fetch the announcement; keep the (verified) message for when we join.
                     self.request_lookup(id, now);
-                    self.parked.park(env);
+                    self.parked.park(from.clone(), env);
                     return Err(Error::UnknownSession);
                 }
                 self.on_session_message(env, now, rng)

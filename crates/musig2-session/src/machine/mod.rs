@@ -290,8 +290,9 @@ impl Machine {
         }
         // Messages that arrived before the announcement, verified then: hand them to the
         // session first (a higher attempt among them sets the attempt our nonce is for).
-        for env in self.parked.take(session_id) {
-            let _ = self.on_session_message(env, now, rng);
+        for (from, env) in self.parked.take(session_id) {
+            let result = self.on_session_message(env, now, rng);
+            self.judge(&from, &result, now);
         }
         let Some(s) = self.sessions.get_mut(session_id) else {
             return Err(Error::InvalidCommand("unknown session"));
