@@ -544,3 +544,28 @@ fn a_bad_message_kept_for_the_join_is_blamed_on_its_sender_then() {
     let after = sim.nodes[2].machine.as_ref().unwrap().reputation(&peer);
     assert!(after < before, "penalized at the join: {before} -> {after}");
 }
+
+#[test]
+fn retransmissions_back_off_while_a_signer_stays_silent() {
+    use musig2_session::wire::{Envelope, Kind};
+    let mut sim = Sim::new(10, 3, NetParams::perfect(), Config::default());
+    sim.record = true;
+    let id = sim.create(0, b"silent", ElectionMethod::Lexicographic, TweakSpec::None);
+    sim.crash(2);
+    sim.run_until(T0 + 16_500);
+    let sent: Vec<u64> = sim.nodes[0]
+        .sent
+        .iter()
+        .filter_map(|b| Envelope::decode(b).ok())
+        .filter(|e| e.session_id == id && e.message.kind() == Kind::NonceShare)
+        .map(|e| e.timestamp - T0)
+        .collect();
+    // The first share to each of the two others, then re-sends to the silent one after 1, 2,
+    // 4 and 8 s (not every second: that would be 16 re-sends).
+    assert_eq!(sent.len(), 6, "at ms {sent:?}");
+    let gaps: Vec<u64> = sent[2..].windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(
+        gaps.windows(2).all(|g| g[1] >= 2 * g[0] - 50),
+        "each wait doubles: {sent:?}"
+    );
+}

@@ -28,6 +28,14 @@ impl Session {
         let others = self.others();
         core.send_to(&others, self.id, self.attempt, msg, now);
         self.next_retransmit = now.saturating_add(core.config.retransmit_interval_ms);
+        self.retransmits = 0;
+        // What was just sent is not re-sent to a signer whose heartbeat shows it behind
+        // within the next interval: it is most likely still on its way.
+        for (j, last) in self.last_reply.iter_mut().enumerate() {
+            if j != self.me {
+                *last = now;
+            }
+        }
     }
 
     /// Marks us joined and announces it with our round-1 nonce (a `NonceShare` implies the

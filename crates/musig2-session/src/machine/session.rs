@@ -61,6 +61,10 @@ pub(crate) struct Session {
     /// Start of the current coordinator's delivery deadline.
     pub(crate) agg_anchor: u64,
     pub(crate) next_retransmit: u64,
+    /// Retransmissions since our last new contribution: each one waits twice as long as the
+    /// one before (up to `timers::MAX_RETRANSMIT_BACKOFF` doublings), so a loaded network is not
+    /// flooded with copies of messages that are only late.
+    pub(crate) retransmits: u32,
     pub(crate) next_heartbeat: u64,
 }
 
@@ -130,6 +134,7 @@ impl Session {
             last_reply: vec![0; n],
             agg_anchor: now,
             next_retransmit: now,
+            retransmits: 0,
             next_heartbeat: now,
         })
     }

@@ -5,6 +5,9 @@ use super::session::Session;
 use super::{Machine, Phase};
 use crate::wire::Message;
 
+/// Most doublings of the retransmit interval (1 s, 2 s, 4 s, then every 8 s by default).
+pub(crate) const MAX_RETRANSMIT_BACKOFF: u32 = 3;
+
 impl Session {
     /// The earliest instant at which [`Session::on_timeout`] has something to do.
     fn deadline(&self, liveness: u64, coordinator_deadline: u64) -> u64 {
@@ -40,7 +43,10 @@ impl Session {
         }
         self.failover(core, now, &cfg);
         if now >= self.next_retransmit {
-            self.next_retransmit = now.saturating_add(cfg.retransmit_interval_ms);
+            self.retransmits = self.retransmits.saturating_add(1);
+            let backoff = 1u64 << self.retransmits.min(MAX_RETRANSMIT_BACKOFF);
+            self.next_retransmit =
+                now.saturating_add(cfg.retransmit_interval_ms.saturating_mul(backoff));
             let contributions = self.contributions();
             let lagging: Vec<_> = (0..self.n())
                 .filter(|&j| self.lacks(j))
