@@ -97,7 +97,16 @@ class WebDriverPage {
       Promise.resolve().then(() => (${fn.toString()})(arguments[0])).then(
         (v) => done({ ok: v === undefined ? null : v }),
         (e) => done({ err: String((e && e.message) || e), code: e && e.code }));`;
-    const r = await this.session.executeAsync(script, [arg === undefined ? null : arg]);
+    let r;
+    try {
+      r = await this.session.executeAsync(script, [arg === undefined ? null : arg]);
+    } catch (e) {
+      // A script that never settles: say what the page reported (a wasm trap shows here).
+      let errors = [];
+      try { errors = await this.session.execute('return window.pageErrors || [];', []); } catch { /* page gone */ }
+      e.message = `${e.message}; page errors: ${JSON.stringify(errors).slice(0, 2000)}`;
+      throw e;
+    }
     if (r && 'err' in r) {
       const err = new Error(`[${this.label}] ${r.err}`);
       err.code = r.code;
