@@ -79,11 +79,10 @@ fn build_swarm(cli: &Cli) -> Result<Swarm<RelayBehaviour>, ServerError> {
         .map_err(|e| build_err(&e))?
         .with_behaviour(|key| RelayBehaviour::new(key, cli).map_err(BoxError::from))
         .map_err(|e| build_err(&e))?
-        // V1Lazy substreams: circuit STOP requests, gossip and DHT replies go out without
-        // waiting a round trip for the multistream-select echo (see musig2-net's swarm_config).
+        // The peers' settings (V1Lazy substreams), with a longer idle timeout for a relay.
         .with_swarm_config(|c| {
-            c.with_idle_connection_timeout(Duration::from_secs(600))
-                .with_substream_upgrade_protocol_override(Version::V1Lazy)
+            musig2_net::transport::swarm_config(c)
+                .with_idle_connection_timeout(Duration::from_secs(600))
         })
         .build();
     Ok(swarm)
