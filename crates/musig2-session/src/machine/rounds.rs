@@ -66,7 +66,7 @@ impl Session {
         now: u64,
         rng: &mut dyn RngCore,
     ) -> Result<(), Error> {
-        if self.nonces.get(self.me).is_some_and(Option::is_some) {
+        if self.own_nonce().is_some() {
             return Ok(());
         }
         let mut rand = [0u8; 32];
@@ -299,9 +299,7 @@ impl Session {
             // We have sent our nonce but miss another signer's (which is also its join): the
             // sender is ahead of us (the network reordered). Hold its share (the first one)
             // until our round 1 completes.
-            Phase::Joining | Phase::NonceCollection
-                if self.nonces.get(self.me).is_some_and(Option::is_some) =>
-            {
+            Phase::Joining | Phase::NonceCollection if self.own_nonce().is_some() => {
                 if let Some(slot @ None) = self.early_psigs.get_mut(j) {
                     *slot = Some((bytes, their_aggnonce));
                 }

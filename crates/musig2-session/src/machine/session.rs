@@ -183,6 +183,11 @@ impl Session {
             .fold(0u64, |acc, j| acc | (1u64 << j))
     }
 
+    /// Our public nonce of the current attempt, once generated (and sent).
+    pub(crate) fn own_nonce(&self) -> Option<PubNonce> {
+        self.nonces.get(self.me).copied().flatten()
+    }
+
     /// Our contributions to the current attempt, in protocol order.
     pub(crate) fn contributions(&self) -> Vec<Message> {
         let mut out = Vec::new();
@@ -191,7 +196,7 @@ impl Session {
             return out;
         }
         // Our nonce implies our join; a bare `Join` only while we hold no nonce (resuming).
-        match self.nonces.get(self.me).copied().flatten() {
+        match self.own_nonce() {
             Some(n) => out.push(Message::NonceShare(n.to_bytes())),
             None if self.joined.get(self.me) == Some(&true) => out.push(Message::Join),
             None => {}
