@@ -63,6 +63,11 @@ struct Shared<C> {
     scheduled: bool,
     /// Who waits for the deferred hand-off (a flush).
     flush_waker: Option<Waker>,
+    /// The task that last wrote. A deferred hand-off the connection cannot take yet (a
+    /// WebSocket still connecting) registers this waker with it, never a no-op one: the
+    /// connection keeps a single waker for "open", shared with reads, and a no-op there
+    /// would swallow the wake-up the owner's pending read waits for.
+    writer: Option<Waker>,
     /// An error of a deferred hand-off, reported by the next call.
     error: Option<io::Error>,
 }
@@ -102,6 +107,7 @@ where
                 out: Vec::new(),
                 scheduled: false,
                 flush_waker: None,
+                writer: None,
                 error: None,
             })),
             _defer: PhantomData,
@@ -125,7 +131,10 @@ where
         let mut s = lock(shared);
         s.scheduled = false;
         let waiter = s.flush_waker.take();
-        let waker = waiter.clone().unwrap_or_else(futures::task::noop_waker);
+        let waker = waiter
+            .clone()
+            .or_else(|| s.writer.clone())
+            .unwrap_or_else(futures::task::noop_waker);
         match s.hand_off(&mut Context::from_waker(&waker)) {
             Poll::Ready(result) => {
                 if let Err(e) = result {
@@ -145,14 +154,22 @@ where
 
 impl<C, D> AsyncRead for WriteBatching<C, D>
 where
-    C: AsyncRead + Unpin,
+    C: AsyncRead + AsyncWrite + Unpin,
 {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut lock(&self.shared).io).poll_read(cx, buf)
+        let mut s = lock(&self.shared);
+        // Bytes a deferred hand-off could not give to the connection yet go out whenever the
+        // owner polls (the answer it reads for may depend on them).
+        if !s.out.is_empty() && !s.scheduled {
+            if let Poll::Ready(Err(e)) = s.hand_off(cx) {
+                s.error = Some(e);
+            }
+        }
+        Pin::new(&mut s.io).poll_read(cx, buf)
     }
 }
 
@@ -172,6 +189,9 @@ where
             ready!(s.hand_off(cx))?;
         }
         s.out.extend_from_slice(buf);
+        if !s.writer.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            s.writer = Some(cx.waker().clone());
+        }
         self.schedule(&mut s);
         Poll::Ready(Ok(buf.len()))
     }
@@ -305,6 +325,36 @@ mod tests {
         *io.full.lock().unwrap() = false;
         conn.flush().now_or_never().unwrap().unwrap();
         assert_eq!(*io.sent.lock().unwrap(), vec![b"kept".to_vec()]);
+    }
+
+    #[test]
+    fn a_connection_not_ready_wakes_the_writer_not_nobody() {
+        struct Count(std::sync::atomic::AtomicUsize);
+        impl futures::task::ArcWake for Count {
+            fn wake_by_ref(arc: &Arc<Self>) {
+                arc.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let io = Messages::default();
+        let mut conn = WriteBatching::<_, Manual>::new(io.clone());
+        *io.full.lock().unwrap() = true;
+        let count = Arc::new(Count(Default::default()));
+        let waker = futures::task::waker(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert!(Pin::new(&mut conn).poll_write(&mut cx, b"early").is_ready());
+        end_turn();
+        assert!(
+            count.0.load(std::sync::atomic::Ordering::SeqCst) > 0,
+            "the writer is told when the connection can take the bytes"
+        );
+        *io.full.lock().unwrap() = false;
+        let mut buf = [0u8; 8];
+        assert!(Pin::new(&mut conn).poll_read(&mut cx, &mut buf).is_ready());
+        assert_eq!(
+            *io.sent.lock().unwrap(),
+            vec![b"early".to_vec()],
+            "sent on the next poll"
+        );
     }
 
     #[test]
