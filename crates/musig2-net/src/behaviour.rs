@@ -20,7 +20,8 @@ mod composed {
     use super::*;
 
     /// Everything a wallet peer speaks: relay client, identify, ping, our Kademlia DHT, GossipSub
-    /// adverts and the direct request-response protocol of the signing rounds.
+    /// adverts, the session stream protocol of the signing rounds and a diagnostic
+    /// request-response protocol.
     #[derive(NetworkBehaviour)]
     pub struct PeerBehaviour {
         /// Circuit relay v2 client: reservations on relays and dials through `/p2p-circuit`.
@@ -35,8 +36,8 @@ mod composed {
         pub gossipsub: gossipsub::Behaviour,
         /// Raw direct messages (diagnostics).
         pub direct: request_response::Behaviour<DirectCodec>,
-        /// Signed session-protocol envelopes of the signing rounds.
-        pub session: request_response::Behaviour<DirectCodec>,
+        /// Signed session-protocol envelopes of the signing rounds, on long-lived streams.
+        pub session: crate::session_stream::Behaviour,
     }
 }
 
@@ -61,7 +62,10 @@ impl PeerBehaviour {
             kad,
             gossipsub: gossipsub_behaviour(keypair)?,
             direct: direct_behaviour(DIRECT_PROTOCOL),
-            session: direct_behaviour(SESSION_PROTOCOL),
+            session: crate::session_stream::Behaviour::new(crate::session_stream::Config::new(
+                SESSION_PROTOCOL,
+                musig2_session::wire::MAX_ENVELOPE_LEN,
+            )),
         })
     }
 }

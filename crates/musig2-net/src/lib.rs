@@ -12,6 +12,7 @@ pub mod error;
 pub mod identity;
 pub mod node;
 pub mod protocol;
+pub mod session_stream;
 pub mod transport;
 
 pub use error::NetError;

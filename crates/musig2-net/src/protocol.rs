@@ -6,9 +6,11 @@ use libp2p::StreamProtocol;
 /// a peer works (the receiver answers with the SHA-256 of the bytes it got).
 pub const DIRECT_PROTOCOL: StreamProtocol = StreamProtocol::new("/musig2-p2p/direct/1.0.0");
 
-/// Request-response protocol carrying the signed envelopes of the session protocol
-/// (`docs/protocol.md`); every request is fed to the receiver's session state machine.
-pub const SESSION_PROTOCOL: StreamProtocol = StreamProtocol::new("/musig2-p2p/session/1.0.0");
+/// Stream protocol carrying the signed envelopes of the session protocol (`docs/protocol.md`)
+/// as length-prefixed frames on one long-lived stream per direction, without responses; every
+/// frame is fed to the receiver's session state machine. Version 1 was a request-response
+/// exchange per envelope.
+pub const SESSION_PROTOCOL: StreamProtocol = StreamProtocol::new("/musig2-p2p/session/2.0.0");
 
 /// Kademlia protocol name of our own DHT, so we never mix records with the public IPFS DHT.
 pub const KAD_PROTOCOL: StreamProtocol = StreamProtocol::new("/musig2-p2p/kad/1.0.0");

@@ -24,7 +24,8 @@ pub use rand_core::OsRng;
 
 /// Bound of the command queue from handles to the driver.
 const COMMAND_QUEUE: usize = 64;
-/// Longest wait of a stopping node for its last session messages to be acknowledged.
+/// Longest wait of a stopping node for its last session messages to leave and its
+/// connections to close.
 const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 /// Bound of the event queue from the driver to its owner. No event is dropped when it is
 /// full: further events wait in the driver, and while this many wait the driver stops
@@ -207,7 +208,8 @@ impl NodeHandle {
     }
 
     /// Asks the node to stop: its session state (secret nonces included) is dropped at once,
-    /// session messages already sent get up to 3 s to be acknowledged, then `run` completes.
+    /// session messages already sent get up to 3 s to leave and the connections to close, then
+    /// `run` completes.
     pub async fn shutdown(&self) {
         let _ = self.commands.clone().send(Command::Shutdown).await;
     }
@@ -224,9 +226,6 @@ pub struct Node {
     machine: Option<Machine>,
     rng: OsRng,
     lookups: HashMap<libp2p::kad::QueryId, [u8; 32]>,
-    /// Session messages sent and not yet acknowledged (bounded by the machine's own
-    /// transmit bound); a stopping node waits for them.
-    in_flight: HashSet<OutboundRequestId>,
     /// Re-dial schedule of relays whose connection dropped.
     redial: relays::Redial,
     /// Fires at the session machine's next deadline.
@@ -285,7 +284,6 @@ impl Node {
             machine,
             rng: OsRng,
             lookups: HashMap::new(),
-            in_flight: HashSet::new(),
             redial: relays::Redial::default(),
             session_timer: deadline::DeadlineTimer::default(),
             redial_timer: deadline::DeadlineTimer::default(),
@@ -340,12 +338,10 @@ impl Node {
                     }
                     Some(Command::SendSessionRaw { target, data }) => {
                         if let Ok(peer) = peer_id_of(&target) {
-                            let id = self
-                                .swarm
+                            self.swarm
                                 .behaviour_mut()
                                 .session
-                                .send_request_with_addresses(&peer, data, vec![target]);
-                            self.in_flight.insert(id);
+                                .send(peer, data, vec![target]);
                         }
                     }
                     Some(Command::WithMachine(task)) => {
@@ -373,18 +369,55 @@ impl Node {
 
     /// Stops like a crashed signer that had sent its last messages: the session machine
     /// (with any secret nonce) is dropped at once, nothing more is processed, and the node
-    /// only waits, at most [`DRAIN_TIMEOUT`], until the session messages it already sent are
-    /// acknowledged.
+    /// only waits, at most [`DRAIN_TIMEOUT`] in all, until the session messages it already
+    /// sent are flushed to their streams and its connections are closed gracefully: the
+    /// signers' first, so that their last bytes leave through the relays, then the relays'.
     async fn drain(&mut self) {
         use futures::FutureExt;
         self.machine = None;
         let mut deadline = futures_timer::Delay::new(DRAIN_TIMEOUT).fuse();
-        while !self.in_flight.is_empty() {
+        let flushed = |node: &Self| node.swarm.behaviour().session.unflushed() == 0;
+        if !self.serve_until(&mut deadline, flushed).await {
+            return;
+        }
+        let signers: Vec<PeerId> = self
+            .swarm
+            .connected_peers()
+            .filter(|p| !self.relays.contains_key(p))
+            .copied()
+            .collect();
+        for peer in signers {
+            let _ = self.swarm.disconnect_peer_id(peer);
+        }
+        let only_relays = |node: &Self| {
+            node.swarm
+                .connected_peers()
+                .all(|p| node.relays.contains_key(p))
+        };
+        if !self.serve_until(&mut deadline, only_relays).await {
+            return;
+        }
+        let relays: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
+        for peer in relays {
+            let _ = self.swarm.disconnect_peer_id(peer);
+        }
+        let closed = |node: &Self| node.swarm.connected_peers().next().is_none();
+        self.serve_until(&mut deadline, closed).await;
+    }
+
+    /// Handles swarm events until `done` holds (true) or `deadline` fires (false).
+    async fn serve_until(
+        &mut self,
+        mut deadline: &mut futures::future::Fuse<futures_timer::Delay>,
+        done: impl Fn(&Self) -> bool,
+    ) -> bool {
+        while !done(self) {
             futures::select! {
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
-                () = deadline => break,
+                () = deadline => return false,
             }
         }
+        true
     }
 
     fn emit(&mut self, event: NodeEvent) {

@@ -3,13 +3,13 @@
 //! here; every accept/reject comes from the machine.
 
 use libp2p::multiaddr::Protocol;
-use libp2p::{gossipsub, kad, request_response, Multiaddr, PeerId};
+use libp2p::{gossipsub, kad, Multiaddr, PeerId};
 use musig2_session::{Destination, Event};
-use sha2::{Digest, Sha256};
 
 use super::{Node, NodeEvent};
 use crate::clock::now_ms;
 use crate::identity::peer_id_of_signer;
+use crate::session_stream;
 
 /// Most DHT look-ups in flight at once.
 const MAX_LOOKUPS: usize = 256;
@@ -57,12 +57,10 @@ impl Node {
                     Ok(peer) if peer == *self.swarm.local_peer_id() => {}
                     Ok(peer) => {
                         let addrs = self.circuit_addresses(peer);
-                        let id = self
-                            .swarm
+                        self.swarm
                             .behaviour_mut()
                             .session
-                            .send_request_with_addresses(&peer, t.bytes, addrs);
-                        self.in_flight.insert(id);
+                            .send(peer, t.bytes, addrs);
                     }
                     Err(e) => tracing::warn!("cannot address signer: {e}"),
                 },
@@ -122,35 +120,14 @@ impl Node {
         }
     }
 
-    pub(super) fn on_session(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) {
-        match &event {
-            request_response::Event::Message {
-                message: request_response::Message::Response { request_id, .. },
-                ..
+    pub(super) fn on_session(&mut self, event: session_stream::Event) {
+        match event {
+            session_stream::Event::Received { peer, bytes } => {
+                self.feed(peer, &bytes);
             }
-            | request_response::Event::OutboundFailure { request_id, .. } => {
-                self.in_flight.remove(request_id);
+            session_stream::Event::Lost { peer, frames } => {
+                tracing::debug!(%peer, frames, "session messages not delivered");
             }
-            _ => {}
-        }
-        if let request_response::Event::Message {
-            peer,
-            message:
-                request_response::Message::Request {
-                    request, channel, ..
-                },
-            ..
-        } = event
-        {
-            let receipt = Sha256::digest(&request).to_vec();
-            let _ = self
-                .swarm
-                .behaviour_mut()
-                .session
-                .send_response(channel, receipt);
-            self.feed(peer, &request);
-        } else if let request_response::Event::OutboundFailure { peer, error, .. } = event {
-            tracing::debug!(%peer, "session message not delivered: {error}");
         }
     }
 
