@@ -370,14 +370,15 @@ impl Node {
     /// Stops like a crashed signer that had sent its last messages: the session machine
     /// (with any secret nonce) is dropped at once, nothing more is processed, and the node
     /// only waits, at most [`DRAIN_TIMEOUT`] in all, until the session messages it already
-    /// sent are flushed to their streams and its connections are closed gracefully: the
-    /// signers' first, so that their last bytes leave through the relays, then the relays'.
+    /// sent are read by their receivers (`session_stream::Behaviour::finish`) and its
+    /// connections are closed gracefully: the signers' first, then the relays'.
     async fn drain(&mut self) {
         use futures::FutureExt;
         self.machine = None;
         let mut deadline = futures_timer::Delay::new(DRAIN_TIMEOUT).fuse();
-        let flushed = |node: &Self| node.swarm.behaviour().session.unflushed() == 0;
-        if !self.serve_until(&mut deadline, flushed).await {
+        self.swarm.behaviour_mut().session.finish();
+        let read = |node: &Self| node.swarm.behaviour().session.finished();
+        if !self.serve_until(&mut deadline, read).await {
             return;
         }
         let signers: Vec<PeerId> = self

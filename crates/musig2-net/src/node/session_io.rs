@@ -128,6 +128,8 @@ impl Node {
             session_stream::Event::Lost { peer, frames } => {
                 tracing::debug!(%peer, frames, "session messages not delivered");
             }
+            // A stopping node's drain checks `finished()` after every event.
+            session_stream::Event::Finished => {}
         }
     }
 

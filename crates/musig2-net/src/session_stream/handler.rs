@@ -3,7 +3,10 @@
 //! streams read frame by frame.
 
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::task::{Context, Poll};
+
+use futures::{AsyncRead, AsyncWrite};
 
 use libp2p::core::upgrade::ReadyUpgrade;
 use libp2p::swarm::handler::{ConnectionEvent, FullyNegotiatedInbound, FullyNegotiatedOutbound};
@@ -21,6 +24,16 @@ pub const MAX_INBOUND_STREAMS: usize = 2;
 /// Failed attempts in a row to open the outbound stream before the queued frames are given up.
 const MAX_FAILED_OPENS: u8 = 2;
 
+/// What the behaviour asks of a connection.
+#[derive(Debug)]
+pub enum HandlerIn {
+    /// Send this frame after the ones before it.
+    Send(Vec<u8>),
+    /// Once everything queued is flushed, close the outbound stream and wait until the
+    /// remote closes it too, which it does only after reading every frame up to the close.
+    Finish,
+}
+
 /// What a connection reports to the behaviour.
 #[derive(Debug)]
 pub enum HandlerOut {
@@ -30,12 +43,17 @@ pub enum HandlerOut {
     Flushed(usize),
     /// This many frames were given up: the queue was full, or the stream failed.
     Lost(usize),
+    /// After [`HandlerIn::Finish`]: the remote has read everything sent (or the outbound
+    /// stream failed, or there was none).
+    Finished,
 }
 
 enum Outbound {
     None,
     Requested,
     Open(Stream),
+    /// Our side is closed; reading until the remote closes its side.
+    Closing(Stream),
 }
 
 /// Connection handler of [`super::Behaviour`].
@@ -46,6 +64,8 @@ pub struct Handler {
     writer: FrameWriter,
     inbound: VecDeque<(Stream, FrameReader)>,
     reports: VecDeque<HandlerOut>,
+    /// A [`HandlerIn::Finish`] is under way.
+    finishing: bool,
 }
 
 impl Handler {
@@ -57,11 +77,50 @@ impl Handler {
             failed_opens: 0,
             inbound: VecDeque::new(),
             reports: VecDeque::new(),
+            finishing: false,
         }
     }
 
     fn protocol(&self) -> SubstreamProtocol<ReadyUpgrade<StreamProtocol>> {
         SubstreamProtocol::new(ReadyUpgrade::new(self.config.protocol.clone()), ())
+    }
+
+    /// Drives a finish: closes the flushed outbound stream, then waits for the remote's close.
+    fn poll_finish(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            match &mut self.outbound {
+                Outbound::Requested => return Poll::Pending,
+                Outbound::None if self.writer.has_queued() => return Poll::Pending,
+                Outbound::None => return Poll::Ready(()),
+                Outbound::Open(stream) => {
+                    if self.writer.unflushed() > 0 {
+                        return Poll::Pending;
+                    }
+                    if let Err(e) = std::task::ready!(Pin::new(&mut *stream).poll_close(cx)) {
+                        tracing::debug!("session stream close failed: {e}");
+                        self.outbound = Outbound::None;
+                        return Poll::Ready(());
+                    }
+                    let Outbound::Open(stream) =
+                        std::mem::replace(&mut self.outbound, Outbound::None)
+                    else {
+                        unreachable!("matched above")
+                    };
+                    self.outbound = Outbound::Closing(stream);
+                }
+                Outbound::Closing(stream) => {
+                    let mut scratch = [0u8; 64];
+                    match std::task::ready!(Pin::new(&mut *stream).poll_read(cx, &mut scratch)) {
+                        // The remote sends nothing on our stream; anything is ignored.
+                        Ok(n) if n > 0 => continue,
+                        _ => {
+                            self.outbound = Outbound::None;
+                            return Poll::Ready(());
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn open_failed(&mut self) {
@@ -78,7 +137,7 @@ impl Handler {
 }
 
 impl ConnectionHandler for Handler {
-    type FromBehaviour = Vec<u8>;
+    type FromBehaviour = HandlerIn;
     type ToBehaviour = HandlerOut;
     type InboundProtocol = ReadyUpgrade<StreamProtocol>;
     type OutboundProtocol = ReadyUpgrade<StreamProtocol>;
@@ -89,16 +148,23 @@ impl ConnectionHandler for Handler {
         self.protocol()
     }
 
-    fn on_behaviour_event(&mut self, frame: Vec<u8>) {
-        if self.writer.push(&frame).is_err() {
-            self.reports.push_back(HandlerOut::Lost(1));
+    fn on_behaviour_event(&mut self, event: HandlerIn) {
+        match event {
+            HandlerIn::Send(frame) => {
+                if self.writer.push(&frame).is_err() {
+                    self.reports.push_back(HandlerOut::Lost(1));
+                }
+            }
+            HandlerIn::Finish => self.finishing = true,
         }
     }
 
     fn connection_keep_alive(&self) -> bool {
         // The streams themselves do not keep the connection: it idles out like any other
         // once everything queued has left.
-        self.writer.unflushed() > 0 || matches!(self.outbound, Outbound::Requested)
+        self.writer.unflushed() > 0
+            || self.finishing
+            || matches!(self.outbound, Outbound::Requested | Outbound::Closing(_))
     }
 
     fn poll(
@@ -137,6 +203,12 @@ impl ConnectionHandler for Handler {
                 }
             },
             _ => {}
+        }
+        if self.finishing && self.poll_finish(cx).is_ready() {
+            self.finishing = false;
+            return Poll::Ready(ConnectionHandlerEvent::NotifyBehaviour(
+                HandlerOut::Finished,
+            ));
         }
         let mut i = 0;
         while i < self.inbound.len() {
@@ -186,6 +258,13 @@ impl ConnectionHandler for Handler {
             ConnectionEvent::DialUpgradeError(e) => {
                 tracing::debug!("cannot open a session stream: {}", e.error);
                 self.open_failed();
+                if self.finishing {
+                    // Nothing more can leave on this connection.
+                    let lost = self.writer.discard();
+                    if lost > 0 {
+                        self.reports.push_back(HandlerOut::Lost(lost));
+                    }
+                }
             }
             _ => {}
         }

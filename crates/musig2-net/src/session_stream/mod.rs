@@ -9,7 +9,7 @@
 mod frames;
 mod handler;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::task::{Context, Poll};
 
 use libp2p::core::transport::PortUse;
@@ -21,7 +21,7 @@ use libp2p::swarm::{
 };
 use libp2p::{Multiaddr, PeerId, StreamProtocol};
 
-pub use handler::{Handler, HandlerOut, MAX_INBOUND_STREAMS};
+pub use handler::{Handler, HandlerIn, HandlerOut, MAX_INBOUND_STREAMS};
 
 /// Bytes of frames (with their length prefixes) queued for one connection, or for one peer
 /// while it is being dialled. Session envelopes are well under 1 KiB; this is 16 of the
@@ -68,6 +68,9 @@ pub enum Event {
         /// How many.
         frames: usize,
     },
+    /// After [`Behaviour::finish`]: every frame sent was read by its remote or given up
+    /// ([`Behaviour::finished`] holds). Reported once.
+    Finished,
 }
 
 #[derive(Default)]
@@ -85,7 +88,11 @@ pub struct Behaviour {
     unflushed: HashMap<ConnectionId, usize>,
     /// Frames for peers being dialled.
     waiting: HashMap<PeerId, Waiting>,
-    actions: VecDeque<ToSwarm<Event, Vec<u8>>>,
+    /// Set by [`Behaviour::finish`]: connections asked to finish and not yet finished.
+    finishing: Option<HashSet<ConnectionId>>,
+    /// [`Event::Finished`] was reported.
+    finish_reported: bool,
+    actions: VecDeque<ToSwarm<Event, HandlerIn>>,
 }
 
 impl Behaviour {
@@ -96,6 +103,8 @@ impl Behaviour {
             connections: HashMap::new(),
             unflushed: HashMap::new(),
             waiting: HashMap::new(),
+            finishing: None,
+            finish_reported: false,
             actions: VecDeque::new(),
         }
     }
@@ -136,12 +145,46 @@ impl Behaviour {
             + self.waiting.values().map(|w| w.frames.len()).sum::<usize>()
     }
 
+    /// Asks every connection, present and future, to finish: flush what it was given, close
+    /// its outbound stream and wait until the remote has read everything up to the close.
+    /// A node about to stop calls this, then waits for [`Behaviour::finished`] before closing
+    /// its connections: frames a remote has not read yet when its connection closes are lost.
+    pub fn finish(&mut self) {
+        let mut finishing = HashSet::new();
+        for (peer, connections) in &self.connections {
+            for &connection in connections {
+                finishing.insert(connection);
+                self.actions.push_back(ToSwarm::NotifyHandler {
+                    peer_id: *peer,
+                    handler: NotifyHandler::One(connection),
+                    event: HandlerIn::Finish,
+                });
+            }
+        }
+        self.finishing = Some(finishing);
+        self.report_if_finished();
+    }
+
+    fn report_if_finished(&mut self) {
+        if !self.finish_reported && self.finished() {
+            self.finish_reported = true;
+            self.actions
+                .push_back(ToSwarm::GenerateEvent(Event::Finished));
+        }
+    }
+
+    /// After [`Behaviour::finish`]: whether every frame sent was read by its remote, given up,
+    /// or is still waiting for a connection that cannot be made.
+    pub fn finished(&self) -> bool {
+        self.waiting.is_empty() && self.finishing.as_ref().is_some_and(HashSet::is_empty)
+    }
+
     fn hand_to(&mut self, peer: PeerId, connection: ConnectionId, frame: Vec<u8>) {
         *self.unflushed.entry(connection).or_default() += 1;
         self.actions.push_back(ToSwarm::NotifyHandler {
             peer_id: peer,
             handler: NotifyHandler::One(connection),
-            event: frame,
+            event: HandlerIn::Send(frame),
         });
     }
 
@@ -195,6 +238,14 @@ impl NetworkBehaviour for Behaviour {
                         self.hand_to(e.peer_id, e.connection_id, frame);
                     }
                 }
+                if let Some(finishing) = self.finishing.as_mut() {
+                    finishing.insert(e.connection_id);
+                    self.actions.push_back(ToSwarm::NotifyHandler {
+                        peer_id: e.peer_id,
+                        handler: NotifyHandler::One(e.connection_id),
+                        event: HandlerIn::Finish,
+                    });
+                }
             }
             FromSwarm::ConnectionClosed(e) => {
                 if let Some(list) = self.connections.get_mut(&e.peer_id) {
@@ -203,10 +254,14 @@ impl NetworkBehaviour for Behaviour {
                         self.connections.remove(&e.peer_id);
                     }
                 }
+                if let Some(finishing) = self.finishing.as_mut() {
+                    finishing.remove(&e.connection_id);
+                }
                 let lost = self.unflushed.remove(&e.connection_id).unwrap_or(0);
                 if lost > 0 {
                     self.lost(e.peer_id, lost);
                 }
+                self.report_if_finished();
             }
             FromSwarm::DialFailure(e) => {
                 let Some(peer) = e.peer_id else { return };
@@ -219,6 +274,7 @@ impl NetworkBehaviour for Behaviour {
                 if let Some(waiting) = self.waiting.remove(&peer) {
                     self.lost(peer, waiting.frames.len());
                 }
+                self.report_if_finished();
             }
             _ => {}
         }
@@ -238,6 +294,12 @@ impl NetworkBehaviour for Behaviour {
             HandlerOut::Lost(frames) => {
                 self.settle(connection, frames);
                 self.lost(peer, frames);
+            }
+            HandlerOut::Finished => {
+                if let Some(finishing) = self.finishing.as_mut() {
+                    finishing.remove(&connection);
+                }
+                self.report_if_finished();
             }
         }
     }
