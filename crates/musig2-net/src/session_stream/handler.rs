@@ -101,12 +101,11 @@ impl Handler {
                         self.outbound = Outbound::None;
                         return Poll::Ready(());
                     }
-                    let Outbound::Open(stream) =
+                    if let Outbound::Open(stream) =
                         std::mem::replace(&mut self.outbound, Outbound::None)
-                    else {
-                        unreachable!("matched above")
-                    };
-                    self.outbound = Outbound::Closing(stream);
+                    {
+                        self.outbound = Outbound::Closing(stream);
+                    }
                 }
                 Outbound::Closing(stream) => {
                     let mut scratch = [0u8; 64];
