@@ -59,6 +59,32 @@ pub fn parse_id(s: &str) -> Result<[u8; 32], JsValue> {
     Ok(out)
 }
 
+/// Every phase, for parsing names.
+const PHASES: [Phase; 9] = [
+    Phase::Announced,
+    Phase::Joining,
+    Phase::NonceCollection,
+    Phase::PartialSigCollection,
+    Phase::Aggregation,
+    Phase::BroadcastConfirmation,
+    Phase::Completed,
+    Phase::Aborted,
+    Phase::Failed,
+];
+
+/// Parses a `SessionPhase` name.
+pub fn parse_phase(name: &str) -> Result<Phase, JsValue> {
+    PHASES
+        .into_iter()
+        .find(|p| phase_name(*p) == name)
+        .ok_or_else(|| {
+            js_error(
+                ErrorCode::InvalidArgument,
+                format!("unknown session phase {name:?}"),
+            )
+        })
+}
+
 fn phase_name(p: Phase) -> &'static str {
     match p {
         Phase::Announced => "announced",

@@ -226,6 +226,28 @@ impl MuSigClient {
         self.send_bytes(address, data, true)
     }
 
+    /// Fault injection for tests: the client's node stops (as by `stop()`) in the same turn in
+    /// which any of its sessions enters `phase`, after sending that turn's messages and before
+    /// processing anything received later; e.g. `"partialSigCollection"` stops a coordinator
+    /// right after its round-2 share, before it could aggregate.
+    ///
+    /// Rejects with `INVALID_ARGUMENT` for an unknown phase, `NOT_STARTED` before `start()`.
+    #[wasm_bindgen(js_name = debugStopAtPhase, unchecked_return_type = "Promise<void>")]
+    pub fn debug_stop_at_phase(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SessionPhase")] phase: &str,
+    ) -> js_sys::Promise {
+        let handle = self.state.borrow().handle.clone();
+        let phase = crate::facade::session_events::parse_phase(phase);
+        future_to_promise(async move {
+            let phase = phase?;
+            let handle =
+                handle.ok_or_else(|| js_error(ErrorCode::NotStarted, "call start() first"))?;
+            handle.stop_at_phase(phase).await.map_err(net_error)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
     /// Registers `callback` for `event` and returns a function that unregisters it.
     ///
     /// Throws `INVALID_ARGUMENT` for an unknown event name or too many listeners.

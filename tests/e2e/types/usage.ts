@@ -70,6 +70,9 @@ export async function correctUse(): Promise<void> {
   });
   await client.start();
   await client.sendDirect(client.circuitAddresses()[0] ?? '', new Uint8Array([1]));
+  await client.debugStopAtPhase('partialSigCollection');
+  // @ts-expect-error: not a SessionPhase
+  await client.debugStopAtPhase('round2');
   const code: ErrorCode = 'NONCE_ALREADY_USED';
   void [scheme, ok, used, valid, code, plain, lotusNonce, detPsig];
 }

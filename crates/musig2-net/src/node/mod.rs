@@ -114,6 +114,7 @@ enum Command {
     },
     WithMachine(MachineTask),
     Subscribe(String),
+    StopAtPhase(musig2_session::Phase),
     Shutdown,
 }
 
@@ -194,6 +195,21 @@ impl NodeHandle {
             .map_err(|_| NetError::Config("this node has no session machine".into()))
     }
 
+    /// Fault injection for tests: the node stops (as by [`NodeHandle::shutdown`]) in the same
+    /// driver turn in which its session machine first enters `phase` in any session: the
+    /// messages of that turn are sent, nothing received after them is processed. A test can
+    /// so stop a coordinator right after its round-2 share, before it could aggregate.
+    ///
+    /// # Errors
+    /// [`NetError::Stopped`] if the node stopped.
+    pub async fn stop_at_phase(&self, phase: musig2_session::Phase) -> Result<(), NetError> {
+        self.commands
+            .clone()
+            .send(Command::StopAtPhase(phase))
+            .await
+            .map_err(|_| NetError::Stopped)
+    }
+
     /// Subscribes to a GossipSub topic (for example `musig2:signers:<TYPE>`) so that
     /// advertisements on it reach this node's session machine.
     ///
@@ -232,6 +248,10 @@ pub struct Node {
     session_timer: deadline::DeadlineTimer,
     /// Fires at the next relay re-dial.
     redial_timer: deadline::DeadlineTimer,
+    /// The phase at which to stop ([`NodeHandle::stop_at_phase`]).
+    stop_at: Option<musig2_session::Phase>,
+    /// The machine entered `stop_at`: stop after this turn.
+    stop_now: bool,
 }
 
 /// Extracts the peer ID that a multiaddr ends with.
@@ -287,6 +307,8 @@ impl Node {
             redial: relays::Redial::default(),
             session_timer: deadline::DeadlineTimer::default(),
             redial_timer: deadline::DeadlineTimer::default(),
+            stop_at: None,
+            stop_now: false,
         };
         Ok((
             node,
@@ -350,6 +372,7 @@ impl Node {
                         }
                     }
                     Some(Command::Subscribe(topic)) => self.subscribe(&topic),
+                    Some(Command::StopAtPhase(phase)) => self.stop_at = Some(phase),
                     Some(Command::Shutdown) | None => break,
                 },
                 () = timer.fuse() => {
@@ -360,6 +383,9 @@ impl Node {
                 () = redial.fuse() => self.redial_due_relays(),
             }
             self.flush_machine();
+            if self.stop_now {
+                break;
+            }
         }
         self.drain().await;
         for (_, reply) in self.pending.drain() {

@@ -85,6 +85,9 @@ impl Node {
         }
         for event in events {
             match &event {
+                Event::PhaseChanged { phase, .. } if self.stop_at == Some(*phase) => {
+                    self.stop_now = true;
+                }
                 Event::SessionLookup { session_id } if self.lookups.len() < MAX_LOOKUPS => {
                     let query = self
                         .swarm
