@@ -170,9 +170,10 @@ fn split_lambda(k: &Scalar) -> (Scalar, Scalar) {
 /// while 3 keys and every verification got faster split.
 const GLV_MAX_TERMS: usize = 16;
 
-/// One half-length term of [`msm_vartime`]: odd multiples of a point (or of its image under
-/// the endomorphism), the width-5 NAF of a scalar below `2^128`, and whether to subtract.
-struct HalfTerm {
+/// One term of [`msm_vartime`] as the loop sees it: odd multiples of a point (or of its image
+/// under the endomorphism), the width-5 NAF of its scalar (below `2^128` when split), and
+/// whether to subtract.
+struct NafTerm {
     table: [ProjectivePoint; 8],
     digits: [i8; 257],
     negate: bool,
@@ -189,11 +190,11 @@ struct HalfTerm {
 /// The running time depends on the points and scalars: use it only when all of them are
 /// public (key aggregation, verification), never with secret keys or secret nonces.
 pub(crate) fn msm_vartime(terms: &[(ProjectivePoint, Scalar)]) -> ProjectivePoint {
-    let mut halves = Vec::with_capacity(2 * terms.len());
+    let mut naf_terms = Vec::with_capacity(2 * terms.len());
     for (p, k) in terms {
         let table = odd_multiples(p);
         if terms.len() > GLV_MAX_TERMS {
-            halves.push(HalfTerm {
+            naf_terms.push(NafTerm {
                 table,
                 digits: wnaf(k),
                 negate: false,
@@ -205,14 +206,14 @@ pub(crate) fn msm_vartime(terms: &[(ProjectivePoint, Scalar)]) -> ProjectivePoin
         for (table, r) in [(table, r1), (lambda_table, r2)] {
             let negate = bool::from(r.is_high());
             let r = if negate { -r } else { r };
-            halves.push(HalfTerm {
+            naf_terms.push(NafTerm {
                 table,
                 digits: wnaf(&r),
                 negate,
             });
         }
     }
-    let top = halves
+    let top = naf_terms
         .iter()
         .filter_map(|h| h.digits.iter().rposition(|&x| x != 0))
         .max();
@@ -222,7 +223,7 @@ pub(crate) fn msm_vartime(terms: &[(ProjectivePoint, Scalar)]) -> ProjectivePoin
     };
     for i in (0..=top).rev() {
         acc = acc.double();
-        for h in &halves {
+        for h in &naf_terms {
             let digit = h.digits.get(i).copied().unwrap_or(0);
             // |digit| is odd and at most 15, so the index is in 0..8.
             let Some(p) = h.table.get(usize::from(digit.unsigned_abs() / 2)) else {

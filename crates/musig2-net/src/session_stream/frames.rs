@@ -9,6 +9,11 @@ use std::task::{Context, Poll};
 
 use futures::{AsyncRead, AsyncWrite};
 
+/// Bytes a frame takes on the stream: its length prefix and its body.
+pub(super) fn encoded_len(frame: &[u8]) -> usize {
+    frame.len() + 4
+}
+
 /// Reads frames from one stream, keeping a partly read frame across polls.
 #[derive(Debug)]
 pub(super) struct FrameReader {
@@ -119,11 +124,11 @@ impl FrameWriter {
     pub(super) fn push(&mut self, frame: &[u8]) -> Result<(), QueueFull> {
         let len = u32::try_from(frame.len()).map_err(|_| QueueFull)?;
         if frame.len() > self.max_frame
-            || self.queued_bytes + frame.len() + 4 > self.max_queued_bytes
+            || self.queued_bytes + encoded_len(frame) > self.max_queued_bytes
         {
             return Err(QueueFull);
         }
-        let mut encoded = Vec::with_capacity(frame.len() + 4);
+        let mut encoded = Vec::with_capacity(encoded_len(frame));
         encoded.extend_from_slice(&len.to_be_bytes());
         encoded.extend_from_slice(frame);
         self.queued_bytes += encoded.len();

@@ -124,11 +124,12 @@ impl Behaviour {
             return;
         }
         let waiting = self.waiting.entry(peer).or_default();
-        if waiting.bytes + frame.len() + 4 > self.config.max_queued_bytes {
+        let len = frames::encoded_len(&frame);
+        if waiting.bytes + len > self.config.max_queued_bytes {
             self.lost(peer, 1);
             return;
         }
-        waiting.bytes += frame.len() + 4;
+        waiting.bytes += len;
         waiting.frames.push_back(frame);
         if first {
             let opts = DialOpts::peer_id(peer)
