@@ -4,6 +4,7 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { useHarness, IN_NETNS } from './lib/harness.mjs';
 import { ENGINES, HAS_WEBRTC } from './lib/engines.mjs';
 
@@ -99,6 +100,30 @@ for (const engine of ENGINES) {
         assert.equal(err?.code, 'RELAY_UNREACHABLE');
       } finally {
         await page.close();
+      }
+    });
+
+    test(`a ${engine} WebSocket dial that never completes times out and the relay is dialled again`, async () => {
+      // A server that accepts TCP and never answers the WebSocket handshake: the socket stays
+      // connecting, and only the client's dial timeout (5 s) ends the attempt.
+      const sockets = new Set();
+      const silent = createServer((s) => { sockets.add(s); s.on('error', () => {}); });
+      const host = h.relay.ws.match(/^\/ip4\/([^/]+)\//)[1];
+      await new Promise((resolve) => silent.listen(0, host, resolve));
+      const hanging = h.relay.ws.replace(/\/tcp\/\d+\//, `/tcp/${silent.address().port}/`);
+      const page = await h.openPeer(`${engine}-hanging`);
+      try {
+        const err = await page.evaluate(async (r) => {
+          try { await window.peer.start([r], 8000); return null; } catch (e) { return { code: e.code }; }
+        }, hanging);
+        assert.equal(err?.code, 'RELAY_UNREACHABLE');
+        const failed = (await page.evaluate(() => window.peer.events)).filter((e) => e.type === 'relayUnreachable');
+        assert.ok(failed.length >= 1, 'the hanging dial was given up (then retried), not left pending');
+        assert.ok(sockets.size >= 2, `the relay was dialled again after the timeout (${sockets.size} connections)`);
+      } finally {
+        await page.close();
+        for (const s of sockets) s.destroy();
+        silent.close();
       }
     });
   });

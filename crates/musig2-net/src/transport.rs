@@ -22,6 +22,14 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// How long an idle connection stays open. Signing sessions pause between rounds.
 const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// Longest a browser's WebSocket dial (connect, Noise, Yamux) may take. `websocket-websys`
+/// never wakes a dial whose socket fails while still connecting (its error and close events
+/// do not wake the pending open), so without a limit such a dial hangs and the relay is never
+/// re-dialled; with it the dial fails and the node's relay re-dial (after 250 ms) tries again,
+/// still well inside `start()`'s default 15 s wait for a reservation.
+#[cfg(target_arch = "wasm32")]
+const BROWSER_DIAL_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Swarm settings shared by every target.
 ///
 /// Substreams are negotiated with multistream-select `V1Lazy`: the opener sends its
@@ -56,6 +64,7 @@ pub async fn build_peer_swarm(keypair: Keypair) -> Result<Swarm<PeerBehaviour>, 
                 .upgrade(Version::V1Lazy)
                 .authenticate(noise::Config::new(key)?)
                 .multiplex(yamux::Config::default())
+                .outbound_timeout(BROWSER_DIAL_TIMEOUT)
                 .boxed();
             if !webrtc_available {
                 return Ok(ws);
