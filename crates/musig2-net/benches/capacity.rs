@@ -104,7 +104,8 @@ struct Group {
 fn session_config() -> Config {
     Config {
         max_sessions: 1 << 14,
-        max_announced_per_signer: 1 << 14,
+        max_invitations: 1 << 14,
+        max_invitations_per_peer: 1 << 14,
         max_pending_transmits: 1 << 18,
         max_pending_events: 1 << 18,
         ..Config::default()

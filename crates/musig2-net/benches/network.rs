@@ -187,7 +187,8 @@ async fn capacity(levels: &[usize], group_count: u8) {
     let mut opts = PeerOptions::through(vec![relay.tcp.clone()]);
     opts.config = Config {
         max_sessions: 1024,
-        max_announced_per_signer: 1024,
+        max_invitations: 1024,
+        max_invitations_per_peer: 1024,
         max_pending_transmits: 1 << 16,
         max_pending_events: 1 << 16,
         ..Config::default()

@@ -18,10 +18,20 @@ pub struct Config {
     pub coordinator_deadline_ms: u64,
     /// Lifetime of sessions created by [`crate::Machine::create_session`]. Default 10 min.
     pub session_lifetime_ms: u64,
-    /// Sessions tracked at once (any phase). Default 64.
+    /// Longest accepted announcement lifetime, counted from our clock: an announcement whose
+    /// `expires_at` lies further ahead (or whose `created_at` lies beyond the clock skew in
+    /// the future) is rejected. Default 1 day (the wire format's bound on a lifetime).
+    pub max_session_lifetime_ms: u64,
+    /// Our own sessions tracked at once (created, joined or resumed, any phase). Invitations
+    /// are not counted here. Default 64.
     pub max_sessions: usize,
-    /// Announced sessions not yet joined that one announcing signer may have here. Default 4.
-    pub max_announced_per_signer: usize,
+    /// Un-joined invitations (sessions strangers announced to us) kept at once, in their own
+    /// budget; over it, the least reputable delivering peer's oldest invitation is evicted.
+    /// Default 16.
+    pub max_invitations: usize,
+    /// Un-joined invitations one delivering transport peer may have here; over it, its own
+    /// oldest one is evicted. Default 2.
+    pub max_invitations_per_peer: usize,
     /// Signing attempts per session before it fails. Default 8.
     pub max_attempts: u32,
     /// Minimum spacing of advertisements from one peer. Default 60 s.
@@ -85,8 +95,6 @@ pub struct Penalties {
     pub duplicate: i32,
     /// Sequence number regression. Default 10.
     pub regression: i32,
-    /// Timestamp outside skew. Default 5.
-    pub bad_timestamp: i32,
     /// Unknown or expired session: may be a race with the DHT, so small. Default 1.
     pub unknown_session: i32,
     /// Out-of-phase message: reordering causes it, so small. Default 1.
@@ -110,7 +118,6 @@ impl Penalties {
             Offence::NotASigner => self.not_a_signer,
             Offence::Duplicate => self.duplicate,
             Offence::Regression => self.regression,
-            Offence::BadTimestamp => self.bad_timestamp,
             Offence::UnknownSession => self.unknown_session,
             Offence::OutOfPhase => self.out_of_phase,
             Offence::Equivocation => self.equivocation,
@@ -129,7 +136,6 @@ impl Default for Penalties {
             not_a_signer: 10,
             duplicate: 1,
             regression: 10,
-            bad_timestamp: 5,
             unknown_session: 1,
             out_of_phase: 1,
             equivocation: 40,
@@ -171,8 +177,10 @@ impl Default for Config {
             liveness_timeout_ms: 6_000,
             coordinator_deadline_ms: 10_000,
             session_lifetime_ms: 600_000,
+            max_session_lifetime_ms: 86_400_000,
             max_sessions: 64,
-            max_announced_per_signer: 4,
+            max_invitations: 16,
+            max_invitations_per_peer: 2,
             max_attempts: 8,
             advert_interval_ms: 60_000,
             advert_violations_before_ban: 10,

@@ -2,7 +2,7 @@
 //! everything else. Errors caused by a remote peer carry a penalty ([`Error::offence`]); that
 //! is the only input of reputation scores.
 
-use crate::wire::Kind;
+use crate::wire::{KeyBytes, Kind};
 
 /// Why bytes could not be decoded. The peer that sent them is to blame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -80,8 +80,6 @@ pub enum Offence {
     Duplicate,
     /// A sequence number below the last accepted one.
     Regression,
-    /// A timestamp outside the allowed clock skew.
-    BadTimestamp,
     /// A message for a session this node does not know, or that expired.
     UnknownSession,
     /// A message the current phase does not accept.
@@ -114,7 +112,9 @@ pub enum Error {
     /// The peer is graylisted for a while; its messages are dropped unread.
     #[error("peer is graylisted")]
     Graylisted,
-    /// The timestamp is too far from our clock. Check clocks if this happens between honest peers.
+    /// The timestamp is too far from our clock: a stale replay, or an honest peer whose clock
+    /// is off. Dropped without penalty (code `clockSkew`); check clocks if this happens
+    /// between honest peers.
     #[error("timestamp {timestamp} outside allowed skew of now {now}")]
     BadTimestamp {
         /// Sender's timestamp.
@@ -157,11 +157,21 @@ pub enum Error {
     #[error("stale attempt {0}")]
     StaleAttempt(u32),
     /// A signer sent two different contributions for the same round; the first is kept.
-    #[error("equivocating {0:?}")]
-    Equivocation(Kind),
+    #[error("signer {} equivocated its {kind:?}", hex_key(signer))]
+    Equivocation {
+        /// The round message kind.
+        kind: Kind,
+        /// The signer to blame.
+        signer: KeyBytes,
+    },
     /// A nonce, partial or final signature is invalid.
-    #[error("invalid {0:?} contribution")]
-    InvalidContribution(Kind),
+    #[error("invalid {kind:?} contribution from signer {}", hex_key(signer))]
+    InvalidContribution {
+        /// The round message kind.
+        kind: Kind,
+        /// The signer to blame.
+        signer: KeyBytes,
+    },
     /// The announcement's session ID does not match its content.
     #[error("session id does not match the announcement")]
     SessionIdMismatch,
@@ -212,6 +222,22 @@ pub enum Error {
     /// The crypto core rejected an input.
     #[error("crypto: {0}")]
     Crypto(#[from] musig2_crypto::Error),
+    /// A session envelope arrived from another transport peer than the one its signing key
+    /// derives to: a third peer forwarded (or replayed) it. Dropped before any replay state
+    /// is touched, so the real sender's own copy is still accepted; the forwarder is penalized.
+    #[error("envelope of another peer's key forwarded")]
+    Forwarded,
+    /// An announcement's `created_at` lies beyond the clock skew in the future, or its
+    /// `expires_at` beyond the maximum session lifetime from now. Dropped and penalized.
+    #[error("announcement times out of range")]
+    AnnouncementTimes,
+    /// An `Accept` answers a signing request this node never sent to that key.
+    #[error("accept for a request never sent to this key")]
+    UnsolicitedAccept,
+}
+
+fn hex_key(k: &KeyBytes) -> String {
+    k.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Error {
@@ -222,17 +248,20 @@ impl Error {
             Self::Decode(_) | Self::InvalidKey | Self::AttemptOutOfRange(_) => Offence::Malformed,
             Self::PeerMismatch => Offence::ForgedSignature,
             Self::InvalidSignature | Self::InvalidSenderKey => Offence::ForgedSignature,
-            Self::BadTimestamp { .. } => Offence::BadTimestamp,
+            Self::Forwarded | Self::UnsolicitedAccept => Offence::NotASigner,
+            Self::AnnouncementTimes => Offence::Malformed,
             Self::Duplicate { .. } => Offence::Duplicate,
             Self::SeqRegression { .. } => Offence::Regression,
             Self::UnknownSession | Self::SessionExpired => Offence::UnknownSession,
             Self::NotASigner | Self::SessionIdMismatch => Offence::NotASigner,
             Self::OutOfPhase { .. } => Offence::OutOfPhase,
-            Self::Equivocation(_) => Offence::Equivocation,
-            Self::InvalidContribution(_) => Offence::InvalidContribution,
+            Self::Equivocation { .. } => Offence::Equivocation,
+            Self::InvalidContribution { .. } => Offence::InvalidContribution,
             Self::RateLimited { .. } => Offence::RateLimited,
             Self::KeyCapExceeded { .. } => Offence::KeyCap,
-            Self::Blacklisted
+            // An honest peer's clock may be off: its messages are refused, not punished.
+            Self::BadTimestamp { .. }
+            | Self::Blacklisted
             | Self::Graylisted
             | Self::StaleAttempt(_)
             | Self::Premature(_)
@@ -244,5 +273,57 @@ impl Error {
             | Self::InvalidCommand(_)
             | Self::Crypto(_) => return None,
         })
+    }
+}
+
+impl Error {
+    /// The signer key this error blames for a cryptographically wrong or conflicting
+    /// contribution, when it names one.
+    pub fn culprit(&self) -> Option<KeyBytes> {
+        match self {
+            Self::Equivocation { signer, .. } | Self::InvalidContribution { signer, .. } => {
+                Some(*signer)
+            }
+            _ => None,
+        }
+    }
+
+    /// A stable camelCase code for the error, for applications and logs (the message text
+    /// may change; the code does not).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Decode(_) => "malformed",
+            Self::InvalidSignature => "invalidSignature",
+            Self::InvalidSenderKey => "invalidSenderKey",
+            Self::Blacklisted => "blacklisted",
+            Self::Graylisted => "graylisted",
+            Self::BadTimestamp { .. } => "clockSkew",
+            Self::Duplicate { .. } => "duplicate",
+            Self::SeqRegression { .. } => "seqRegression",
+            Self::UnknownSession => "unknownSession",
+            Self::SessionExpired => "sessionExpired",
+            Self::NotASigner => "notASigner",
+            Self::OutOfPhase { .. } => "outOfPhase",
+            Self::StaleAttempt(_) => "staleAttempt",
+            Self::Equivocation { .. } => "equivocation",
+            Self::InvalidContribution { .. } => "invalidContribution",
+            Self::SessionIdMismatch => "sessionIdMismatch",
+            Self::RateLimited { .. } => "rateLimited",
+            Self::KeyCapExceeded { .. } => "keyCap",
+            Self::UnexpectedKind(_) => "unexpectedKind",
+            Self::Premature(_) => "premature",
+            Self::NonceSetMismatch => "nonceSetMismatch",
+            Self::AttemptOutOfRange(_) => "attemptOutOfRange",
+            Self::WrongScheme => "wrongScheme",
+            Self::PeerMismatch => "peerMismatch",
+            Self::InvalidKey => "invalidKey",
+            Self::NotOurSession => "notOurSession",
+            Self::Capacity(_) => "capacity",
+            Self::InvalidCommand(_) => "invalidCommand",
+            Self::Crypto(_) => "crypto",
+            Self::Forwarded => "forwarded",
+            Self::AnnouncementTimes => "announcementTimes",
+            Self::UnsolicitedAccept => "unsolicitedAccept",
+        }
     }
 }

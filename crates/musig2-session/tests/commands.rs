@@ -361,10 +361,10 @@ fn sessions_found_through_the_dht_record() {
 }
 
 #[test]
-fn unjoined_sessions_are_capped_per_announcing_signer() {
+fn unjoined_invitations_are_capped_per_delivering_peer_oldest_evicted() {
     let mut sim = Sim::new(8, 2, NetParams::perfect(), Config::default());
     sim.nodes[1].auto_join = false;
-    let cap = Config::default().max_announced_per_signer;
+    let cap = Config::default().max_invitations_per_peer;
     let mut ids = Vec::new();
     for k in 0..=cap {
         ids.push(sim.create(
@@ -373,33 +373,23 @@ fn unjoined_sessions_are_capped_per_announcing_signer() {
             ElectionMethod::Lexicographic,
             TweakSpec::None,
         ));
+        sim.run_until(sim.now + 100);
     }
-    sim.run_until(T0 + 100);
-    let known = ids.iter().filter(|id| sim.phase(1, id).is_some()).count();
-    assert_eq!(known, cap);
-    assert!(sim.nodes[1]
-        .errors
-        .contains(&Error::Capacity("unjoined sessions of this signer")));
-    // Joining one frees a slot for the next announcement.
+    let known: Vec<bool> = ids.iter().map(|id| sim.phase(1, id).is_some()).collect();
+    assert_eq!(known.iter().filter(|&&k| k).count(), cap);
+    assert!(!known[0], "the oldest invitation of that peer made room");
+    assert!(known[cap], "the newest is kept: nothing is refused");
+    // Joining one moves it into our own budget; the others stay.
     let now = sim.now;
     let mut r = rng();
     sim.nodes[1]
         .machine
         .as_mut()
         .unwrap()
-        .join(now, &ids[0], &mut r)
+        .join(now, &ids[cap], &mut r)
         .unwrap();
     sim.drain(1);
-    let last = *ids.last().unwrap();
-    let record = sim.dht.get(&last).unwrap().clone();
-    assert_eq!(
-        sim.nodes[1]
-            .machine
-            .as_mut()
-            .unwrap()
-            .handle_dht_record(now, &record),
-        Ok(())
-    );
+    assert_eq!(sim.phase(1, &ids[1]), Some(Phase::Announced));
 }
 
 #[test]

@@ -3,6 +3,10 @@
 use super::{AggNonce, PartialSignature, PubNonce, PublicKey, Scheme, SecretKey, Signature};
 use crate::{bip327, bip340, lotus, taproot, Contribution, Error, SecNonce};
 
+/// Domain tag of the Lotus extra input when a caller binds `extra_in` (see
+/// [`SigningContext::nonce_gen_with_extra`]).
+pub const NONCE_EXTRA_TAG: &str = "musig2-p2p/v1/nonce-extra";
+
 /// How the aggregate key is tweaked before signing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Tweak {
@@ -234,6 +238,27 @@ impl SigningContext {
         msg: &[u8],
         rand: [u8; 32],
     ) -> Result<(SecNonce, PubNonce), Error> {
+        self.nonce_gen_with_extra(sk, msg, rand, &[])
+    }
+
+    /// [`Self::nonce_gen`] with `extra_in` bound into the nonce as well: BIP-327's `extra_in`
+    /// input; for Lotus, whose NonceGen has one 32-byte extra input, that input becomes
+    /// `tagged_hash("musig2-p2p/v1/nonce-extra", rand ‖ extra_in)` (and is `rand` itself when
+    /// `extra_in` is empty, as in [`Self::nonce_gen`]).
+    ///
+    /// # Errors
+    /// As [`Self::nonce_gen`].
+    ///
+    /// # Security
+    /// Binding a session's identity (ID and attempt) here is defence in depth: an RNG that
+    /// repeats its output across sessions or attempts still yields different nonces.
+    pub fn nonce_gen_with_extra(
+        &self,
+        sk: &SecretKey,
+        msg: &[u8],
+        rand: [u8; 32],
+        extra_in: &[u8],
+    ) -> Result<(SecNonce, PubNonce), Error> {
         let pk = sk.public_key().to_bytes();
         match &self.inner {
             KeyCtx::Bip327(c) => {
@@ -242,7 +267,7 @@ impl SigningContext {
                     sk: Some(sk.secret_bytes()),
                     aggpk: Some(&aggpk),
                     msg: Some(msg),
-                    extra_in: None,
+                    extra_in: (!extra_in.is_empty()).then_some(extra_in),
                 };
                 let (sec, public) = bip327::nonce_gen(&rand, &pk, inputs)?;
                 Ok((sec, PubNonce::from_array(*public.as_bytes())))
@@ -250,8 +275,13 @@ impl SigningContext {
             KeyCtx::Lotus(c) => {
                 let msg = lotus_msg(msg)?;
                 let internal = c.internal_pubkey();
+                let extra = if extra_in.is_empty() {
+                    rand
+                } else {
+                    crate::hash::tagged_hash(NONCE_EXTRA_TAG, &[&rand, extra_in])
+                };
                 let (sec, public) =
-                    lotus::nonce_gen(sk.secret_bytes(), &internal, Some(msg), Some(&rand))?;
+                    lotus::nonce_gen(sk.secret_bytes(), &internal, Some(msg), Some(&extra))?;
                 Ok((sec, PubNonce::from_array(public.to_bytes())))
             }
         }

@@ -6,7 +6,7 @@ mod context;
 mod keys;
 mod schnorr;
 
-pub use context::{SigningContext, SigningSession, Tweak};
+pub use context::{SigningContext, SigningSession, Tweak, NONCE_EXTRA_TAG};
 pub use keys::{AggNonce, PartialSignature, PubNonce, PublicKey, SecretKey, Signature};
 pub use schnorr::{schnorr_sign, schnorr_verify};
 

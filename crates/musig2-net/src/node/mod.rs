@@ -294,6 +294,10 @@ impl Node {
         }
         let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
         let (ev_tx, ev_rx) = mpsc::channel(EVENT_QUEUE);
+        let mut machine = machine;
+        if let Some(m) = machine.as_mut() {
+            session_io::bind_peers_to_keys(m);
+        }
         let node = Self {
             swarm,
             commands: cmd_rx,

@@ -18,6 +18,14 @@ fn session_peer(peer: &PeerId) -> musig2_session::PeerId {
     musig2_session::PeerId::new(peer.to_bytes())
 }
 
+/// Tells the session machine that a signer's envelopes come only from the peer its key
+/// derives to (a wallet's peer ID is its signing key), so that forwarded copies are refused.
+pub(super) fn bind_peers_to_keys(machine: &mut musig2_session::Machine) {
+    machine.bind_peers_to_keys(Box::new(|key| {
+        peer_id_of_signer(key).ok().map(|p| session_peer(&p))
+    }));
+}
+
 impl Node {
     pub(super) fn subscribe(&mut self, topic: &str) {
         let topic = gossipsub::IdentTopic::new(topic);

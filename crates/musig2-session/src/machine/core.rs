@@ -23,6 +23,13 @@ pub(crate) struct Core {
     pub(crate) transmits: VecDeque<Transmit>,
     pub(crate) events: VecDeque<Event>,
     pub(crate) dropped: u64,
+    /// Set while a message is handled when it contributed to a session this node has joined:
+    /// only such messages earn their transport peer a reward (announcements, adverts and
+    /// held messages cost an attacker nothing and must not buy standing).
+    pub(crate) reward_due: bool,
+    /// Judgements of earlier messages that were held and checked later, with the transport
+    /// peer that delivered each: the machine penalizes it and reports the error.
+    pub(crate) deferred: Vec<(crate::peer::PeerId, crate::error::Error)>,
 }
 
 pub(crate) fn scheme_id(scheme: Scheme) -> SchemeId {
@@ -58,6 +65,8 @@ impl Core {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             dropped: 0,
+            reward_due: false,
+            deferred: Vec::new(),
         }
     }
 

@@ -94,8 +94,15 @@ impl Machine {
                 Ok(())
             }
             Message::Accept => {
-                if self.requests.get(&env.session_id).is_none() {
+                let Some((expires, asked)) = self.requests.get(&env.session_id) else {
                     return Err(Error::UnknownSession);
+                };
+                if *expires <= now {
+                    return Err(Error::SessionExpired);
+                }
+                // Only a key we asked may accept.
+                if !asked.contains(&env.sender) {
+                    return Err(Error::UnsolicitedAccept);
                 }
                 self.core.event(Event::RequestAccepted {
                     request_id: env.session_id,
@@ -150,11 +157,13 @@ impl Machine {
         let msg = Message::SigningRequest(request);
         msg.validate()?;
         let expires = now.saturating_add(self.core.config.session_lifetime_ms);
-        if let Some(e) = self
-            .requests
-            .entry_or_insert(&request_id, || expires, |&e| Some(e))
-        {
-            *e = expires;
+        let asked = to.to_vec();
+        if let Some(e) = self.requests.entry_or_insert(
+            &request_id,
+            || (expires, asked.clone()),
+            |(e, _)| Some(*e),
+        ) {
+            *e = (expires, asked);
         }
         self.core.send_to(to, request_id, 0, &msg, now);
         Ok(())

@@ -20,6 +20,11 @@ impl Machine {
     /// Decodes an envelope and verifies its signature. Nothing else is checked.
     pub(crate) fn open(&mut self, bytes: &[u8]) -> Result<(Envelope, SchemeId), Error> {
         let env = Envelope::decode(bytes)?;
+        self.verify(env)
+    }
+
+    /// Verifies a decoded envelope's signature and scheme.
+    fn verify(&mut self, env: Envelope) -> Result<(Envelope, SchemeId), Error> {
         let pk = self.sender_key(&env.sender)?;
         let sig = Signature::from_bytes(&env.signature)?;
         if !schnorr_verify(scheme_of(env.scheme), &pk, &env.digest(), &sig) {
@@ -66,17 +71,24 @@ impl Machine {
             Standing::Graylisted { .. } => return Err(Error::Graylisted),
             Standing::Good => {}
         }
+        self.core.reward_due = false;
         let result = self.process(now, from, bytes, rng);
         self.judge(from, &result, now);
+        self.judge_deferred(now);
         result
     }
 
-    /// Rewards the transport peer `from` for an accepted message, or penalizes it when the
-    /// rejection names an offence (possibly banning it).
+    /// Rewards the transport peer `from` for a message that contributed to a session we
+    /// joined, or penalizes it when the rejection names an offence (possibly banning it).
     pub(super) fn judge(&mut self, from: &PeerId, result: &Result<(), Error>, now: u64) {
         match result {
-            Ok(()) => self.reputation.reward(from),
+            Ok(()) => {
+                if std::mem::take(&mut self.core.reward_due) {
+                    self.reputation.reward(from);
+                }
+            }
             Err(e) => {
+                self.core.reward_due = false;
                 if let Some(offence) = e.offence() {
                     let was_banned = self.reputation.standing(from, now) == Standing::Blacklisted;
                     let standing = self.reputation.penalize(from, offence, now);
@@ -85,6 +97,14 @@ impl Machine {
                     }
                 }
             }
+        }
+    }
+
+    /// Judges the messages that were held and found invalid later, and reports each.
+    pub(super) fn judge_deferred(&mut self, now: u64) {
+        for (from, error) in std::mem::take(&mut self.core.deferred) {
+            self.judge(&from, &Err(error.clone()), now);
+            self.core.event(Event::MessageRejected { from, error });
         }
     }
 
@@ -107,39 +127,54 @@ impl Machine {
         if let Some(kind) = bytes.get(1).and_then(|&k| Kind::from_code(k).ok()) {
             self.check_rate(kind, from, now)?;
         }
-        let (env, _) = self.open(bytes)?;
+        let env = Envelope::decode(bytes)?;
+        // A session envelope is taken only from the transport peer of its signing key (the
+        // wallet identity is the signing key), before any signature work or replay state:
+        // a forwarded copy can neither re-admit a banned key nor turn the real sender's own
+        // copy into a duplicate. Advertisements travel through GossipSub and name their
+        // publishing peer instead (checked in `on_advert`).
+        if !matches!(env.message, Message::Advertisement(_)) {
+            if let Some(bind) = &self.peer_of_key {
+                if bind(&env.sender).as_ref() != Some(from) {
+                    return Err(Error::Forwarded);
+                }
+            }
+        }
+        let (env, _) = self.verify(env)?;
         check_timestamp(env.timestamp, now, self.core.config.max_clock_skew_ms)?;
         self.replay
             .check_and_record(&env.session_id, &env.sender, env.seq, now)?;
         match &env.message {
-            Message::Announcement(_) => self.on_announcement(env, now),
+            Message::Announcement(_) => self.on_announcement(env, from.clone(), now),
             Message::Advertisement(_) => self.on_advert(from, env, now),
             Message::SigningRequest(_) | Message::Accept => self.on_request(env, now),
             _ => {
                 let id = env.session_id;
                 if !self.sessions.contains_key(&id) {
                     // Fetch the announcement; keep the (verified) message for when we join.
-                    self.request_lookup(id, now);
+                    self.request_lookup(id, from, now);
                     self.parked.park(from.clone(), env);
                     return Err(Error::UnknownSession);
                 }
-                self.on_session_message(env, now, rng)
+                self.on_session_message(env, from, now, rng)
             }
         }
     }
 
-    fn request_lookup(&mut self, session_id: [u8; 32], now: u64) {
+    /// Asks the driver to fetch a session's announcement, at most once per retransmit
+    /// interval; the record, when it comes, counts as an invitation delivered by `from`.
+    fn request_lookup(&mut self, session_id: [u8; 32], from: &PeerId, now: u64) {
         let interval = self.core.config.retransmit_interval_ms;
         let due = self
             .lookups
             .get(&session_id)
-            .is_none_or(|&t| now >= t.saturating_add(interval));
+            .is_none_or(|(t, _)| now >= t.saturating_add(interval));
         if due {
-            if let Some(t) = self
-                .lookups
-                .entry_or_insert(&session_id, || now, |&t| Some(t))
+            if let Some(slot) =
+                self.lookups
+                    .entry_or_insert(&session_id, || (now, from.clone()), |(t, _)| Some(*t))
             {
-                *t = now;
+                *slot = (now, from.clone());
             }
             self.core.event(Event::SessionLookup { session_id });
         }
@@ -159,10 +194,16 @@ impl Machine {
                 Err(e)
             }
         })?;
-        self.on_announcement(env, now)
+        // The record was fetched because `by` sent a message of its session (or the
+        // application asked for it): the invitation is accounted to that peer.
+        let by = self
+            .lookups
+            .get(&env.session_id)
+            .map_or_else(|| PeerId::new(Vec::new()), |(_, p)| p.clone());
+        self.on_announcement(env, by, now)
     }
 
-    fn on_announcement(&mut self, env: Envelope, now: u64) -> Result<(), Error> {
+    fn on_announcement(&mut self, env: Envelope, by: PeerId, now: u64) -> Result<(), Error> {
         let bytes = env.encode();
         let Message::Announcement(ann) = env.message else {
             return Err(Error::UnexpectedKind(env.message.kind()));
@@ -176,22 +217,20 @@ impl Machine {
         if ann.expires_at <= now {
             return Err(Error::SessionExpired);
         }
+        let cfg = &self.core.config;
+        if ann.created_at > now.saturating_add(cfg.max_clock_skew_ms)
+            || ann.expires_at > now.saturating_add(cfg.max_session_lifetime_ms)
+        {
+            return Err(Error::AnnouncementTimes);
+        }
         if self.sessions.contains_key(&env.session_id) {
             return Ok(());
         }
-        // Sessions we have not joined yet cost us state: cap them per announcing signer.
-        let cap = self.core.config.max_announced_per_signer;
-        let pending = self
-            .sessions
-            .values()
-            .filter(|s| s.phase == Phase::Announced && s.creator == env.sender)
-            .count();
-        if pending >= cap {
-            return Err(Error::Capacity("unjoined sessions of this signer"));
-        }
         let mut s = Session::new(&self.core, env.scheme, ann.clone(), bytes, now)?;
         s.creator = env.sender;
-        let id = self.insert_session(s, now)?;
+        s.invited_by = Some(by);
+        s.invited_at = now;
+        let id = self.insert_invitation(s, now)?;
         self.core.event(Event::SessionDiscovered {
             session_id: id,
             announcement: ann,
@@ -202,6 +241,7 @@ impl Machine {
     pub(super) fn on_session_message(
         &mut self,
         env: Envelope,
+        from: &PeerId,
         now: u64,
         rng: &mut dyn RngCore,
     ) -> Result<(), Error> {
@@ -220,6 +260,8 @@ impl Machine {
         if let Some(t) = s.last_heard.get_mut(j) {
             *t = now;
         }
+        // Only messages of sessions we joined earn standing.
+        core.reward_due = s.phase != Phase::Announced;
         match env.message {
             Message::SignatureNotice(sig) => {
                 let was_completed = s.phase == Phase::Completed;
@@ -231,7 +273,8 @@ impl Machine {
                 return Ok(());
             }
             Message::Abort(a) => {
-                if !s.phase.is_terminal() {
+                // A signer holding the final signature is done: nobody can take it back.
+                if !s.phase.is_terminal() && s.signature.is_none() {
                     s.secnonce = None;
                     s.set_phase(core, Phase::Aborted);
                     core.event(Event::Aborted {
@@ -252,8 +295,25 @@ impl Machine {
             return Ok(());
         }
         if s.resumed && j != s.me {
+            // We may have sent a nonce before the crash under an attempt we did not persist,
+            // and only some signers may have seen it: wait until every other signer has told
+            // us its attempt, then move above all of them, so no attempt ever carries two
+            // nonces of ours.
+            if let Some(h) = s.resume_heard.get_mut(j) {
+                *h = true;
+            }
+            s.resume_max = s.resume_max.max(env.attempt);
+            let me = s.me;
+            let heard_all = s
+                .resume_heard
+                .iter()
+                .enumerate()
+                .all(|(i, &h)| h || i == me);
+            if !heard_all {
+                return Ok(());
+            }
             s.resumed = false;
-            let next = s.attempt.max(env.attempt).saturating_add(1);
+            let next = s.attempt.max(s.resume_max).saturating_add(1);
             s.start_attempt(core, next, now, rng)?;
         } else if env.attempt > s.attempt {
             s.start_attempt(core, env.attempt, now, rng)?;
@@ -264,14 +324,18 @@ impl Machine {
         }
         match env.message {
             Message::Join => {
-                if let Some(joined) = s.joined.get_mut(j) {
+                if s.joined.get(j) == Some(&true) {
+                    // A bare join from a signer that had joined: it restarted and waits to
+                    // learn our attempt. Tell it now rather than at the next heartbeat.
+                    s.reply_to(core, j, now);
+                } else if let Some(joined) = s.joined.get_mut(j) {
                     *joined = true;
                 }
                 s.advance(core, now, rng)
             }
             Message::NonceShare(n) => s.on_nonce(core, j, n, now, rng),
             Message::PartialSigShare { psig, aggnonce } => {
-                s.on_psig(core, j, psig, aggnonce, now, rng)
+                s.on_psig(core, j, psig, aggnonce, from, now, rng)
             }
             Message::Heartbeat { phase, have } => {
                 // The sender is behind us, or at our phase without our contribution.

@@ -139,4 +139,15 @@ pub enum Event {
         /// The peer.
         peer: PeerId,
     },
+    /// A message accepted earlier for later judgement (a partial signature that overtook a
+    /// nonce, a round message parked until the local join) turned out to be invalid. `from`
+    /// (the transport peer that delivered it) was penalized when the error names an offence;
+    /// [`crate::Error::culprit`] names the signer to blame. Messages rejected on receipt are
+    /// reported by the driver from `handle_message`'s result instead.
+    MessageRejected {
+        /// The transport peer that delivered the message.
+        from: PeerId,
+        /// Why it was rejected.
+        error: crate::error::Error,
+    },
 }

@@ -71,6 +71,9 @@ pub struct SessionInfo {
     pub waiting_for: Vec<KeyBytes>,
 }
 
+/// Maps a signing key to the transport peer that alone may deliver its session envelopes.
+pub type PeerBinding = Box<dyn Fn(&KeyBytes) -> Option<PeerId> + Send>;
+
 /// One node's protocol state: its sessions and its defences. See the module docs.
 pub struct Machine {
     core: Core,
@@ -82,8 +85,13 @@ pub struct Machine {
     keys: KeyRegistry,
     verifier: Box<dyn IdentityVerifier + Send>,
     directory: BoundedMap<KeyBytes, discovery::KnownSigner>,
-    requests: BoundedMap<[u8; 32], u64>,
-    lookups: BoundedMap<[u8; 32], u64>,
+    /// Our signing requests: expiry and the keys asked (only they may accept).
+    requests: BoundedMap<[u8; 32], (u64, Vec<KeyBytes>)>,
+    /// DHT look-ups asked for: when, and the transport peer whose message prompted it.
+    lookups: BoundedMap<[u8; 32], (u64, PeerId)>,
+    /// The transport peer a signing key's envelopes must come from (see
+    /// [`Machine::bind_peers_to_keys`]).
+    peer_of_key: Option<PeerBinding>,
     /// Round messages that arrived before their session's announcement.
     parked: parked::Parked,
     /// Sender keys already decoded (point decompression is costly), with last use.
@@ -119,6 +127,7 @@ impl Machine {
             parked: parked::Parked::default(),
             key_cache: BoundedMap::new(config.max_known_signers),
             verifier: Box::new(NoIdentity),
+            peer_of_key: None,
             sessions: BTreeMap::new(),
             core: Core::new(config, scheme, sk, now, entropy),
         }
@@ -127,6 +136,19 @@ impl Machine {
     /// Replaces the identity verifier (default: [`NoIdentity`]).
     pub fn set_identity_verifier(&mut self, verifier: Box<dyn IdentityVerifier + Send>) {
         self.verifier = verifier;
+    }
+
+    /// Takes session envelopes (announcements, round messages, requests, accepts) only from
+    /// the transport peer `bind` derives from their signing key; any other copy is rejected
+    /// as [`Error::Forwarded`] before its signature is checked or its sequence number
+    /// recorded. A libp2p driver whose peer IDs are the signing keys (musig2-net) always sets
+    /// this; without it, any peer may deliver any signer's envelopes.
+    ///
+    /// # Security
+    /// With the binding, bans and penalties of a signer key cannot be evaded through other
+    /// peer IDs, and a third peer cannot make a signer's own copy a penalized duplicate.
+    pub fn bind_peers_to_keys(&mut self, bind: PeerBinding) {
+        self.peer_of_key = Some(bind);
     }
 
     /// Our public key.
@@ -191,27 +213,87 @@ impl Machine {
         self.core.events.pop_front()
     }
 
+    /// Makes room for one more session of our own (created, joined or resumed): evicts an
+    /// ended or expired one, or an invitation. Invitations live in their own, smaller budget
+    /// (`max_invitations`), so strangers' announcements can never make this fail.
     fn make_room(&mut self, now: u64) -> Result<(), Error> {
-        if self.sessions.len() < self.core.config.max_sessions {
+        let own = self
+            .sessions
+            .values()
+            .filter(|s| s.invited_by.is_none())
+            .count();
+        if own < self.core.config.max_sessions {
             return Ok(());
         }
         let victim = self
             .sessions
             .iter()
-            .filter(|(_, s)| s.phase.is_terminal() || s.ann.expires_at <= now)
+            .filter(|(_, s)| {
+                s.invited_by.is_none() && (s.phase.is_terminal() || s.ann.expires_at <= now)
+            })
             .min_by_key(|(_, s)| s.ann.expires_at)
             .map(|(id, _)| *id)
             .ok_or(Error::Capacity("sessions"))?;
-        self.sessions.remove(&victim);
-        self.replay.forget_session(&victim);
+        self.remove_session(&victim);
         Ok(())
     }
 
-    fn insert_session(&mut self, s: Session, now: u64) -> Result<[u8; 32], Error> {
+    fn remove_session(&mut self, id: &[u8; 32]) {
+        self.sessions.remove(id);
+        self.replay.forget_session(id);
+    }
+
+    /// Adds an un-joined invitation (a session a stranger announced to us). Invitations have
+    /// their own budget, so they never take the place of our own sessions. An ended or
+    /// expired invitation makes room first; then, over its delivering peer's cap, that peer's
+    /// oldest invitation; over the total cap, the invitation of the least reputable delivering
+    /// peer (the oldest among equals). Nothing is refused.
+    pub(super) fn insert_invitation(&mut self, s: Session, now: u64) -> Result<[u8; 32], Error> {
+        let (per_peer, total) = (
+            self.core.config.max_invitations_per_peer,
+            self.core.config.max_invitations,
+        );
+        if per_peer == 0 || total == 0 {
+            return Err(Error::Capacity("invitations"));
+        }
+        let by = s.invited_by.clone();
+        let invitations: Vec<(&[u8; 32], &Session)> = self
+            .sessions
+            .iter()
+            .filter(|(_, x)| x.invited_by.is_some())
+            .collect();
+        let ended = |x: &Session| x.phase.is_terminal() || x.ann.expires_at <= now;
+        let from_peer: Vec<&(&[u8; 32], &Session)> = invitations
+            .iter()
+            .filter(|(_, x)| x.invited_by == by)
+            .collect();
+        let victim = if from_peer.len() >= per_peer {
+            from_peer
+                .iter()
+                .min_by_key(|(_, x)| (!ended(x), x.invited_at))
+                .map(|(id, _)| **id)
+        } else if invitations.len() >= total {
+            let rep = &self.reputation;
+            invitations
+                .iter()
+                .min_by_key(|(_, x)| {
+                    let score = x.invited_by.as_ref().map_or(0, |p| rep.score(p));
+                    (!ended(x), score, x.invited_at)
+                })
+                .map(|(id, _)| **id)
+        } else {
+            None
+        };
+        if let Some(v) = victim {
+            self.remove_session(&v);
+        }
+        self.insert_session(s)
+    }
+
+    fn insert_session(&mut self, s: Session) -> Result<[u8; 32], Error> {
         if self.sessions.contains_key(&s.id) {
             return Err(Error::InvalidCommand("session exists"));
         }
-        self.make_room(now)?;
         let id = s.id;
         let order = s.order.iter().map(|&i| s.key(i)).collect();
         self.core.event(Event::CoordinatorElected {
@@ -267,7 +349,7 @@ impl Machine {
             self.core.transmit(Destination::Signer(key), bytes.clone());
         }
         s.join_local(&mut self.core, now, rng)?;
-        self.insert_session(s, now)
+        self.insert_session(s)
     }
 
     /// Joins a discovered session.
@@ -288,12 +370,28 @@ impl Machine {
         if phase != Phase::Announced {
             return Err(Error::InvalidCommand("already joined or ended"));
         }
+        // Joining moves the invitation into our own budget.
+        let Some(mut s) = self.sessions.remove(session_id) else {
+            return Err(Error::InvalidCommand("unknown session"));
+        };
+        let invited_by = s.invited_by.take();
+        if let Err(e) = self.make_room(now) {
+            s.invited_by = invited_by;
+            self.sessions.insert(*session_id, s);
+            return Err(e);
+        }
+        self.sessions.insert(*session_id, s);
         // Messages that arrived before the announcement, verified then: hand them to the
         // session first (a higher attempt among them sets the attempt our nonce is for).
         for (from, env) in self.parked.take(session_id) {
-            let result = self.on_session_message(env, now, rng);
+            self.core.reward_due = false;
+            let result = self.on_session_message(env, &from, now, rng);
             self.judge(&from, &result, now);
+            if let Err(error) = result {
+                self.core.event(Event::MessageRejected { from, error });
+            }
         }
+        self.judge_deferred(now);
         let Some(s) = self.sessions.get_mut(session_id) else {
             return Err(Error::InvalidCommand("unknown session"));
         };
@@ -371,6 +469,10 @@ impl Machine {
         if s.ann.expires_at <= now {
             return Err(Error::SessionExpired);
         }
+        if self.sessions.contains_key(&s.id) {
+            return Err(Error::InvalidCommand("session exists"));
+        }
+        self.make_room(now)?;
         s.resumed = true;
         s.creator = env.sender;
         s.attempt = last_attempt;
@@ -380,6 +482,6 @@ impl Machine {
         s.phase = Phase::Joining;
         let others = s.others();
         self.core.send_to(&others, s.id, 0, &Message::Join, now);
-        self.insert_session(s, now)
+        self.insert_session(s)
     }
 }

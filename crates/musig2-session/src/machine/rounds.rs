@@ -9,7 +9,7 @@ use super::session::Session;
 use super::Phase;
 use crate::crypto::{PartialSignature, PubNonce, Signature};
 use crate::error::Error;
-use crate::wire::{Kind, Message};
+use crate::wire::{KeyBytes, Kind, Message};
 
 impl Session {
     pub(crate) fn set_phase(&mut self, core: &mut Core, phase: Phase) {
@@ -71,9 +71,12 @@ impl Session {
         }
         let mut rand = [0u8; 32];
         rng.fill_bytes(&mut rand);
-        let (sec, public) = self
-            .ctx
-            .nonce_gen(core.secret_key(), &self.ann.message, rand)?;
+        // Defence in depth: the session and attempt are bound into the nonce, so an RNG that
+        // repeats itself across sessions or attempts still never repeats a nonce.
+        let extra = [self.id.as_slice(), &self.attempt.to_be_bytes()].concat();
+        let (sec, public) =
+            self.ctx
+                .nonce_gen_with_extra(core.secret_key(), &self.ann.message, rand, &extra)?;
         self.secnonce = Some(sec);
         if let Some(slot) = self.nonces.get_mut(self.me) {
             *slot = Some(public);
@@ -159,16 +162,20 @@ impl Session {
                         aggnonce: agg.to_bytes(),
                     };
                     self.broadcast(core, &share, now);
-                    // Shares that overtook the nonces they depend on. A bad one is simply
-                    // dropped here; its sender's retransmission is judged like any message.
-                    let early: Vec<(usize, [u8; 32], [u8; 66])> = self
+                    // Shares that overtook the nonces they depend on, judged now: a bad one
+                    // is blamed on its signer and its delivering peer is penalized.
+                    let early: Vec<(usize, super::session::EarlyPsig)> = self
                         .early_psigs
                         .iter_mut()
                         .enumerate()
-                        .filter_map(|(j, e)| e.take().map(|(p, a)| (j, p, a)))
+                        .filter_map(|(j, e)| e.take().map(|e| (j, e)))
                         .collect();
-                    for (j, psig, agg) in early {
-                        let _ = self.on_psig(core, j, psig, agg, now, rng);
+                    for (j, e) in early {
+                        if let Err(err) =
+                            self.on_psig(core, j, e.psig, e.aggnonce, &e.from, now, rng)
+                        {
+                            core.deferred.push((e.from, err));
+                        }
                     }
                 }
                 Phase::PartialSigCollection if self.psigs.iter().all(Option::is_some) => {
@@ -248,11 +255,16 @@ impl Session {
         now: u64,
         rng: &mut dyn RngCore,
     ) -> Result<(), Error> {
-        let nonce = PubNonce::from_bytes(&bytes)?;
+        let signer = self.key(j);
+        let nonce = PubNonce::from_bytes(&bytes).map_err(|_| Error::InvalidContribution {
+            kind: Kind::NonceShare,
+            signer,
+        })?;
         if !is_new(
             self.nonces.get(j).copied().flatten(),
             nonce,
             Kind::NonceShare,
+            signer,
         )? {
             return Ok(());
         }
@@ -266,7 +278,10 @@ impl Session {
         // Validate the points now, so a bad nonce is blamed on its sender.
         self.ctx
             .nonce_agg(&[nonce])
-            .map_err(|_| Error::InvalidContribution(Kind::NonceShare))?;
+            .map_err(|_| Error::InvalidContribution {
+                kind: Kind::NonceShare,
+                signer,
+            })?;
         if let Some(joined) = self.joined.get_mut(j) {
             *joined = true;
         }
@@ -277,20 +292,28 @@ impl Session {
     }
 
     /// A `PartialSigShare` of the current attempt from signer `j`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn on_psig(
         &mut self,
         core: &mut Core,
         j: usize,
         bytes: [u8; 32],
         their_aggnonce: [u8; 66],
+        from: &crate::peer::PeerId,
         now: u64,
         rng: &mut dyn RngCore,
     ) -> Result<(), Error> {
-        let psig = PartialSignature::from_bytes(&bytes)?;
+        let signer = self.key(j);
+        let psig =
+            PartialSignature::from_bytes(&bytes).map_err(|_| Error::InvalidContribution {
+                kind: Kind::PartialSigShare,
+                signer,
+            })?;
         if !is_new(
             self.psigs.get(j).copied().flatten(),
             psig,
             Kind::PartialSigShare,
+            signer,
         )? {
             return Ok(());
         }
@@ -301,8 +324,14 @@ impl Session {
             // until our round 1 completes.
             Phase::Joining | Phase::NonceCollection if self.own_nonce().is_some() => {
                 if let Some(slot @ None) = self.early_psigs.get_mut(j) {
-                    *slot = Some((bytes, their_aggnonce));
+                    *slot = Some(super::session::EarlyPsig {
+                        psig: bytes,
+                        aggnonce: their_aggnonce,
+                        from: from.clone(),
+                    });
                 }
+                // Held, not yet judged: no reward until it is checked.
+                core.reward_due = false;
                 return Ok(());
             }
             // Nobody can sign before our nonce exists: impossible for an honest signer.
@@ -327,7 +356,10 @@ impl Session {
         };
         signing
             .partial_verify(&psig, &nonce, &key)
-            .map_err(|_| Error::InvalidContribution(Kind::PartialSigShare))?;
+            .map_err(|_| Error::InvalidContribution {
+                kind: Kind::PartialSigShare,
+                signer,
+            })?;
         if let Some(slot) = self.psigs.get_mut(j) {
             *slot = Some(psig);
         }
@@ -343,9 +375,19 @@ impl Session {
         now: u64,
         rng: &mut dyn RngCore,
     ) -> Result<(), Error> {
-        let sig = Signature::from_bytes(&bytes)?;
+        let invalid = Error::InvalidContribution {
+            kind: Kind::SignatureNotice,
+            signer: self.key(j),
+        };
+        // Before our join no final signature can exist (it needs our partial signature): a
+        // notice then is a replayed signature of another session over the same keys and
+        // message, never adopted.
+        if self.phase == Phase::Announced {
+            return Err(self.out_of_phase(Kind::SignatureNotice));
+        }
+        let sig = Signature::from_bytes(&bytes).map_err(|_| invalid.clone())?;
         if self.signature != Some(sig) && !self.ctx.verify(&self.ann.message, &sig) {
-            return Err(Error::InvalidContribution(Kind::SignatureNotice));
+            return Err(invalid);
         }
         if let Some(n) = self.notices.get_mut(j) {
             *n = true;
@@ -366,10 +408,15 @@ impl Session {
 
 /// Whether `got` is a first contribution: the same one again is a no-op (`false`), a
 /// different one is equivocation.
-fn is_new<T: PartialEq>(held: Option<T>, got: T, kind: Kind) -> Result<bool, Error> {
+fn is_new<T: PartialEq>(
+    held: Option<T>,
+    got: T,
+    kind: Kind,
+    signer: KeyBytes,
+) -> Result<bool, Error> {
     match held {
         None => Ok(true),
         Some(h) if h == got => Ok(false),
-        Some(_) => Err(Error::Equivocation(kind)),
+        Some(_) => Err(Error::Equivocation { kind, signer }),
     }
 }

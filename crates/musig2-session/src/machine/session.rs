@@ -25,6 +25,14 @@ pub fn session_id(scheme: SchemeId, ann: &Announcement) -> [u8; 32] {
     tagged_hash(SESSION_TAG, &[&[scheme as u8], &w.buf])
 }
 
+/// A partial signature that arrived before our round 1 completed, held to be checked then,
+/// with the transport peer that delivered it (penalized if it is invalid).
+pub(crate) struct EarlyPsig {
+    pub(crate) psig: [u8; 32],
+    pub(crate) aggnonce: [u8; 66],
+    pub(crate) from: crate::peer::PeerId,
+}
+
 pub(crate) struct Session {
     pub(crate) id: [u8; 32],
     pub(crate) ann: Announcement,
@@ -41,8 +49,16 @@ pub(crate) struct Session {
     pub(crate) coord: usize,
     pub(crate) phase: Phase,
     pub(crate) attempt: u32,
-    /// Restarted without state: waiting for a peer message to pick the next attempt.
+    /// Restarted without state: waiting until every other signer has told us its attempt
+    /// (any message does) to pick an attempt above all of them.
     pub(crate) resumed: bool,
+    /// While resumed: which signers we have heard from, and the highest attempt among them.
+    pub(crate) resume_heard: Vec<bool>,
+    pub(crate) resume_max: u32,
+    /// The transport peer that delivered the announcement while it is an un-joined
+    /// invitation (`None` for our own sessions), and when it arrived.
+    pub(crate) invited_by: Option<crate::peer::PeerId>,
+    pub(crate) invited_at: u64,
     pub(crate) joined: Vec<bool>,
     pub(crate) secnonce: Option<SecNonce>,
     pub(crate) nonces: Vec<Option<PubNonce>>,
@@ -53,7 +69,7 @@ pub(crate) struct Session {
     /// Partial signatures (with the aggregate nonce they name) that arrived while we still
     /// missed a nonce: the network reorders, so they are held, one per signer, and checked
     /// once our round 1 completes (instead of being dropped until a retransmission).
-    pub(crate) early_psigs: Vec<Option<([u8; 32], [u8; 66])>>,
+    pub(crate) early_psigs: Vec<Option<EarlyPsig>>,
     pub(crate) signature: Option<Signature>,
     pub(crate) notices: Vec<bool>,
     pub(crate) last_heard: Vec<u64>,
@@ -121,13 +137,17 @@ impl Session {
             phase: Phase::Announced,
             attempt: 0,
             resumed: false,
+            resume_heard: vec![false; n],
+            resume_max: 0,
+            invited_by: None,
+            invited_at: now,
             joined: vec![false; n],
             secnonce: None,
             nonces: vec![None; n],
             aggnonce: None,
             signing: None,
             psigs: vec![None; n],
-            early_psigs: vec![None; n],
+            early_psigs: (0..n).map(|_| None).collect(),
             signature: None,
             notices: vec![false; n],
             last_heard: vec![now; n],

@@ -122,6 +122,24 @@ impl Arena {
         err
     }
 
+    /// Delivers `bytes` from `peer` to the target and checks rejection without any penalty.
+    pub fn expect_unpunished(
+        &mut self,
+        peer: &PeerId,
+        bytes: &[u8],
+        want: impl Fn(&Error) -> bool,
+    ) -> Error {
+        let before = self.score(peer);
+        let err = self
+            .sim
+            .inject(TARGET, peer, bytes)
+            .expect_err("message must be rejected");
+        assert!(want(&err), "unexpected error {err:?}");
+        assert_eq!(err.offence(), None, "{err:?} must not be punished");
+        assert_eq!(self.score(peer), before, "no penalty for {err:?}");
+        err
+    }
+
     pub fn run_until(&mut self, cond: impl Fn(&Sim, &[u8; 32]) -> bool) {
         let id = self.id;
         assert!(
