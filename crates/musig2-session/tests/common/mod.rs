@@ -80,6 +80,17 @@ pub struct Sim {
     pub blocked: Vec<(Option<usize>, usize, musig2_session::wire::Kind)>,
     pub scheme: Scheme,
     pub record: bool,
+    /// Machines take envelopes only from their key's peer (as musig2-net's do).
+    pub bound: bool,
+}
+
+/// The peer of a key in a bound simulation: a node's own peer, or for any other key (an
+/// attacker's) the key bytes themselves.
+pub fn peer_of(peers: &[(KeyBytes, PeerId)], key: &KeyBytes) -> PeerId {
+    peers
+        .iter()
+        .find(|(k, _)| k == key)
+        .map_or_else(|| PeerId::new(key.to_vec()), |(_, p)| p.clone())
 }
 
 pub fn secret(seed: u64, i: usize) -> [u8; 32] {
@@ -140,6 +151,24 @@ impl Sim {
             blocked: Vec::new(),
             record: false,
             scheme,
+            bound: false,
+        }
+    }
+
+    /// Binds every machine (now and after restarts) to take envelopes only from the peer of
+    /// their signing key ([`peer_of`]).
+    pub fn bind_peers(&mut self) {
+        self.bound = true;
+        for i in 0..self.nodes.len() {
+            self.bind(i);
+        }
+    }
+
+    fn bind(&mut self, i: usize) {
+        let peers: Vec<(KeyBytes, PeerId)> =
+            self.nodes.iter().map(|n| (n.key, n.peer.clone())).collect();
+        if let Some(m) = self.nodes[i].machine.as_mut() {
+            m.bind_peers_to_keys(Box::new(move |k| Some(peer_of(&peers, k))));
         }
     }
 
@@ -339,6 +368,9 @@ impl Sim {
             let _ = m.resume_session(self.now, ann, *attempt);
         }
         self.nodes[i].machine = Some(m);
+        if self.bound {
+            self.bind(i);
+        }
         // Sessions it never heard of are found through the DHT.
         let records: Vec<Vec<u8>> = self.dht.values().cloned().collect();
         for r in records {
