@@ -19,8 +19,16 @@ async fn an_advert_for_two_types_reaches_both_topics() {
     let relay = RelayProcess::start_with("topics", &["--topic-types", "ta,tb"]).await;
     let opts = PeerOptions::through(vec![relay.tcp.clone()]);
     let mut net = start_net(Scheme::Bip327, 3, &opts, |_| common::never()).await;
-    net.peers[1].handle.subscribe(signers_topic("ta")).await.unwrap();
-    net.peers[2].handle.subscribe(signers_topic("tb")).await.unwrap();
+    net.peers[1]
+        .handle
+        .subscribe(signers_topic("ta"))
+        .await
+        .unwrap();
+    net.peers[2]
+        .handle
+        .subscribe(signers_topic("tb"))
+        .await
+        .unwrap();
     // Let the relay graft the peers into its topic meshes.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let peer0 = net.peers[0].handle.peer_id().to_bytes();
@@ -35,12 +43,12 @@ async fn an_advert_for_two_types_reaches_both_topics() {
     let key0 = net.peers[0].key;
     let mut found = [false; 3];
     while !(found[1] && found[2]) {
-        let (i, ..) = net
+        let (i, _, ()) = net
             .wait_for("the advertisement on both topics", |i, e| match e {
                 NodeEvent::Session(Event::SignerDiscovered { key, tx_types, .. })
                     if *key == key0 && tx_types.len() == 2 =>
                 {
-                    Some(i)
+                    Some(())
                 }
                 _ => None,
             })

@@ -672,3 +672,34 @@ fn advert_lifetimes_directory_and_key_caps_resist_sybils() {
     let id = sim.create(0, MSG, ElectionMethod::Lexicographic, TweakSpec::None);
     complete(&mut sim, &id);
 }
+
+/// Class 10c, session side: an advertisement for two types arrives twice (once per topic);
+/// the repeat is no rate-limit violation, while another peer replaying it is still refused.
+#[test]
+fn the_same_advert_on_a_second_topic_is_a_harmless_repeat() {
+    let mut sim = bound_sim(109);
+    let (sk, peer) = (sim.nodes[2].sk, sim.nodes[2].peer.clone());
+    let now = sim.now;
+    let bytes = advert(&sk, &peer, now, now + 600_000, now * 1024);
+    sim.inject(1, &peer, &bytes).unwrap();
+    let before = score(&sim, 1, &peer);
+    sim.inject(1, &peer, &bytes)
+        .expect("a repeat, not a violation");
+    assert_eq!(score(&sim, 1, &peer), before);
+    let other = PeerId::new(b"replayer".to_vec());
+    assert!(
+        matches!(
+            sim.inject(1, &other, &bytes),
+            Err(Error::Duplicate { .. } | Error::PeerMismatch)
+        ),
+        "a replay from another peer is refused"
+    );
+    // A new advertisement within the interval is still a violation.
+    let again = advert(&sk, &peer, now, now + 600_000, now * 1024 + 1);
+    assert!(matches!(
+        sim.inject(1, &peer, &again),
+        Err(Error::RateLimited { .. })
+    ));
+    let id = sim.create(0, MSG, ElectionMethod::Lexicographic, TweakSpec::None);
+    complete(&mut sim, &id);
+}

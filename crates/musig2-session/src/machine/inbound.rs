@@ -128,9 +128,23 @@ impl Machine {
             }
             .into());
         }
+        let kind = bytes.get(1).and_then(|&k| Kind::from_code(k).ok());
+        // The same advertisement again from the same publisher (it is published on the topic
+        // of each of its transaction types): already judged, nothing to do.
+        let advert = (kind == Some(Kind::SignerAdvertisement))
+            .then(|| (musig2_crypto::hash::sha256(&[bytes]), from.clone()));
+        if let Some(seen) = &advert {
+            if self
+                .seen_adverts
+                .get(seen)
+                .is_some_and(|&until| until > now)
+            {
+                return Ok(());
+            }
+        }
         // Advertisements and signing requests are rate-limited per transport peer before any
         // signature work.
-        if let Some(kind) = bytes.get(1).and_then(|&k| Kind::from_code(k).ok()) {
+        if let Some(kind) = kind {
             self.check_rate(kind, from, now)?;
         }
         let env = Envelope::decode(bytes)?;
@@ -152,7 +166,19 @@ impl Machine {
             .check_and_record(&env.session_id, &env.sender, env.seq, now)?;
         match &env.message {
             Message::Announcement(_) => self.on_announcement(env, from.clone(), now),
-            Message::Advertisement(_) => self.on_advert(from, env, now),
+            Message::Advertisement(ad) => {
+                let until = ad.expires_at;
+                self.on_advert(from, env, now)?;
+                if let Some(seen) = advert {
+                    let slot = self
+                        .seen_adverts
+                        .entry_or_insert(&seen, || until, |&u| Some(u));
+                    if let Some(slot) = slot {
+                        *slot = until;
+                    }
+                }
+                Ok(())
+            }
             Message::SigningRequest(_) | Message::Accept => self.on_request(env, now),
             _ => {
                 let id = env.session_id;

@@ -92,6 +92,10 @@ pub struct Machine {
     /// The transport peer a signing key's envelopes must come from (see
     /// [`Machine::bind_peers_to_keys`]).
     peer_of_key: Option<PeerBinding>,
+    /// Advertisements accepted, by envelope digest and publishing peer, until they expire:
+    /// the same advertisement on another transaction type's topic is taken as a repeat (no
+    /// rate-limit violation, no duplicate penalty), so it can travel on every topic.
+    seen_adverts: BoundedMap<([u8; 32], PeerId), u64>,
     /// Round messages that arrived before their session's announcement.
     parked: parked::Parked,
     /// Sender keys already decoded (point decompression is costly), with last use.
@@ -125,6 +129,7 @@ impl Machine {
             requests: BoundedMap::new(config.max_sessions),
             lookups: BoundedMap::new(config.max_sessions),
             parked: parked::Parked::default(),
+            seen_adverts: BoundedMap::new(config.max_known_signers),
             key_cache: BoundedMap::new(config.max_known_signers),
             verifier: Box::new(NoIdentity),
             peer_of_key: None,
