@@ -44,7 +44,7 @@ async fn an_advert_for_two_types_reaches_both_topics() {
     let mut found = [false; 3];
     while !(found[1] && found[2]) {
         let (i, _, ()) = net
-            .wait_for("the advertisement on both topics", |i, e| match e {
+            .wait_for("the advertisement on both topics", |_, e| match e {
                 NodeEvent::Session(Event::SignerDiscovered { key, tx_types, .. })
                     if *key == key0 && tx_types.len() == 2 =>
                 {
