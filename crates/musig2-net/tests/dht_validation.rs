@@ -4,8 +4,9 @@
 //!
 //! A hostile peer (a raw swarm with a Kademlia client) first floods the relay with validly
 //! signed announcements of throwaway sessions (its own key is a signer of each), then, once
-//! an honest 3-of-3 session's record is in the relay, PUTs garbage and another session's
-//! announcement under that session's key. An observer fetches through the relay: the honest
+//! an honest 3-of-3 session's record is in the relay, a second hostile peer (holding no
+//! records, so no quota stops it) PUTs garbage and another session's announcement under that
+//! session's key. An observer fetches through the relay: the honest
 //! record is intact, the flood stored no more than the quota, and the honest session signs.
 
 mod common;
@@ -181,6 +182,8 @@ async fn garbage_and_floods_do_not_displace_an_honest_record_and_the_session_sig
     .await;
     let attacker = KadPeer::connect(200, &relay.tcp).await;
     let observer = KadPeer::connect(201, &relay.tcp).await;
+    // A second hostile peer, holding no records (so no quota stops its PUTs).
+    let vandal = KadPeer::connect(203, &relay.tcp).await;
 
     // 1. The flood: more validly signed announcements than the whole store holds.
     let flood = throwaway_announcements(200, FLOOD);
@@ -218,11 +221,11 @@ async fn garbage_and_floods_do_not_displace_an_honest_record_and_the_session_sig
     }
 
     // 3. Garbage, and a valid announcement of another session, under the honest key.
-    attacker
+    vandal
         .put(Record::new(RecordKey::new(&id), b"garbage".to_vec()))
         .await;
-    let (_, other) = throwaway_announcements(202, 1).remove(0);
-    attacker.put(Record::new(RecordKey::new(&id), other)).await;
+    let (_, other) = throwaway_announcements(203, 1).remove(0);
+    vandal.put(Record::new(RecordKey::new(&id), other)).await;
 
     // The honest record is still there, byte for byte, and valid.
     let fetched = observer.get(&id).await.expect("the honest record");
