@@ -246,7 +246,13 @@ async fn garbage_and_floods_do_not_displace_an_honest_record_and_the_session_sig
     // The honest session completes alongside.
     let sigs = net.signatures(&[0, 1, 2], false).await;
     let sigs: Vec<_> = sigs.into_iter().map(|s| s.2).collect();
-    assert_valid(Scheme::Bip327, &net.keys(), TweakSpec::None, &message, &sigs);
+    assert_valid(
+        Scheme::Bip327,
+        &net.keys(),
+        TweakSpec::None,
+        &message,
+        &sigs,
+    );
 
     let metrics = relay.scrape().await;
     assert!(

@@ -183,8 +183,7 @@ impl Metrics {
             Err(Refusal::PeerQuota) => self.records_over_quota.inc(),
             Err(Refusal::StoreFull) => self.records_store_full.inc(),
         };
-        self.records
-            .set(i64::try_from(stored).unwrap_or(i64::MAX));
+        self.records.set(i64::try_from(stored).unwrap_or(i64::MAX));
     }
 }
 
