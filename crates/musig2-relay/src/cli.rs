@@ -37,10 +37,17 @@ pub struct Cli {
     #[arg(long, env = "MUSIG2_RELAY_MAX_RESERVATIONS", default_value_t = 4096)]
     pub max_reservations: usize,
 
-    /// Session announcements the Kademlia store keeps, each at most one 64 KiB envelope;
-    /// a put beyond this count is refused.
+    /// Session announcements the Kademlia store keeps, each at most one 64 KiB envelope
+    /// (so at most 1 GiB at the default); a put beyond this count is refused. Only valid,
+    /// unexpired announcements are stored.
     #[arg(long, env = "MUSIG2_RELAY_MAX_RECORDS", default_value_t = 16_384)]
     pub max_records: usize,
+
+    /// Records one peer (the authenticated sender of the PUT) may have stored at once; a
+    /// further PUT from it is refused until one of its records expires. The default matches
+    /// a wallet's session table (64 sessions).
+    #[arg(long, env = "MUSIG2_RELAY_MAX_RECORDS_PER_PEER", default_value_t = 64)]
+    pub max_records_per_peer: usize,
 
     /// Most circuits relayed at once.
     #[arg(long, env = "MUSIG2_RELAY_MAX_CIRCUITS", default_value_t = 8192)]

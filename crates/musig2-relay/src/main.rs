@@ -5,6 +5,7 @@
 mod behaviour;
 mod cli;
 mod metrics;
+mod records;
 mod server;
 mod state;
 mod validator;

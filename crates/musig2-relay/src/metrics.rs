@@ -14,6 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::behaviour::RelayBehaviourEvent;
+use crate::records::{Admitted, Refusal};
 
 /// Largest HTTP request head read, in bytes.
 const MAX_REQUEST_BYTES: usize = 8 * 1024;
@@ -28,6 +29,11 @@ pub struct Metrics {
     connected_peers: Gauge,
     adverts_accepted: Counter,
     adverts_rejected: Counter,
+    records_stored: Counter,
+    records_invalid: Counter,
+    records_over_quota: Counter,
+    records_store_full: Counter,
+    records: Gauge,
 }
 
 impl Metrics {
@@ -58,6 +64,32 @@ impl Metrics {
             "adverts_rejected",
             "GossipSub messages rejected (not forwarded)",
         );
+        let records_stored = counter(
+            ours,
+            "dht_records_stored",
+            "DHT PUTs stored (new key, or replacing an earlier-expiring record)",
+        );
+        let records_invalid = counter(
+            ours,
+            "dht_records_invalid",
+            "DHT PUTs refused: not a valid session announcement for their key",
+        );
+        let records_over_quota = counter(
+            ours,
+            "dht_records_over_quota",
+            "DHT PUTs refused: the sending peer holds --max-records-per-peer records",
+        );
+        let records_store_full = counter(
+            ours,
+            "dht_records_store_full",
+            "DHT PUTs refused: the store holds --max-records records",
+        );
+        let records = Gauge::default();
+        ours.register(
+            "dht_records",
+            "Valid session announcements in the DHT store",
+            records.clone(),
+        );
         let connected_peers = Gauge::default();
         ours.register(
             "connected_peers",
@@ -73,6 +105,11 @@ impl Metrics {
             connected_peers,
             adverts_accepted,
             adverts_rejected,
+            records_stored,
+            records_invalid,
+            records_over_quota,
+            records_store_full,
+            records,
         }
     }
 
@@ -133,6 +170,20 @@ impl Metrics {
         } else {
             self.adverts_rejected.inc();
         }
+    }
+}
+
+impl Metrics {
+    /// Counts one decision on an inbound DHT PUT and sets the number of stored records.
+    pub fn record_put(&self, outcome: &Result<Admitted, Refusal>, stored: usize) {
+        match outcome {
+            Ok(Admitted::Stored | Admitted::Replaced) => self.records_stored.inc(),
+            Ok(Admitted::Kept) => 0,
+            Err(Refusal::Invalid(_)) => self.records_invalid.inc(),
+            Err(Refusal::PeerQuota) => self.records_over_quota.inc(),
+            Err(Refusal::StoreFull) => self.records_store_full.inc(),
+        };
+        self.records.set(i64::try_from(stored).unwrap_or(i64::MAX));
     }
 }
 

@@ -11,13 +11,14 @@ use libp2p::core::upgrade::Version;
 use libp2p::core::Transport as _;
 use libp2p::multiaddr::Protocol;
 use libp2p::swarm::SwarmEvent;
-use libp2p::{gossipsub, noise, tcp, websocket, yamux, Multiaddr, Swarm};
+use libp2p::{gossipsub, kad, noise, tcp, websocket, yamux, Multiaddr, Swarm};
 use musig2_session::wire::signers_topic;
 use prometheus_client::registry::Registry;
 
 use crate::behaviour::{RelayBehaviour, RelayBehaviourEvent};
 use crate::cli::Cli;
 use crate::metrics::Metrics;
+use crate::records::RecordGuard;
 use crate::state;
 use crate::validator::{AdvertValidator, Verdict};
 
@@ -114,6 +115,7 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
     }
     let metrics = start_metrics(&cli).await?;
     let mut validator = AdvertValidator::new(now_ms());
+    let mut records = RecordGuard::new(cli.max_records_per_peer);
     print_line(&format!("peer id: {peer_id}"));
 
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -163,6 +165,20 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
                         for peer in banned {
                             tracing::info!(%peer, "peer banned, disconnecting");
                             let _ = swarm.disconnect_peer_id(peer);
+                        }
+                    }
+                    SwarmEvent::Behaviour(RelayBehaviourEvent::Kad(kad::Event::InboundRequest {
+                        request: kad::InboundRequest::PutRecord { source, record: Some(record), .. },
+                    })) => {
+                        let key = record.key.clone();
+                        let store = swarm.behaviour_mut().kad.store_mut();
+                        let outcome = records.admit(now_ms(), source, record, store);
+                        match &outcome {
+                            Ok(admitted) => tracing::debug!(%source, ?key, ?admitted, "DHT record admitted"),
+                            Err(refusal) => tracing::info!(%source, ?key, reason = refusal.label(), ?refusal, "DHT record refused"),
+                        }
+                        if let Some(m) = &metrics {
+                            m.record_put(&outcome, records.len());
                         }
                     }
                     SwarmEvent::Behaviour(event) => tracing::debug!(?event, "behaviour event"),

@@ -144,3 +144,18 @@ fn bad_flag_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--listen"));
 }
+
+#[test]
+fn the_per_peer_record_quota_is_a_flag_and_an_environment_variable() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("--max-records-per-peer"), "{help}");
+    assert!(help.contains("MUSIG2_RELAY_MAX_RECORDS_PER_PEER"), "{help}");
+    assert!(help.contains("[default: 64]"), "{help}");
+    let out = Command::new(BIN)
+        .env("MUSIG2_RELAY_MAX_RECORDS_PER_PEER", "many")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-records-per-peer"));
+}

@@ -68,6 +68,7 @@ pub mod identity;
 pub mod machine;
 pub mod peer;
 pub mod rate_limit;
+pub mod record;
 pub mod replay;
 pub mod reputation;
 pub mod wire;

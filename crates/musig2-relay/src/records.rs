@@ -1,0 +1,317 @@
+//! The gate in front of the relay's Kademlia record store (protocol.md §5.1).
+//!
+//! Kademlia runs with `StoreInserts::FilterBoth`: an inbound PUT is handed to the relay, which
+//! stores it only if [`RecordGuard::admit`] says so. A record is stored when
+//! - it is a valid session announcement for its key
+//!   ([`musig2_session::record::validate_announcement_record`]); anything else is refused
+//!   and never replaces what is stored;
+//! - its key holds nothing yet, or a record that expires earlier (a session ID hashes its
+//!   announcement, `expires_at` included, so two valid records of one key normally expire
+//!   together: the stored one is kept, and a re-PUT changes nothing);
+//! - the peer that sent it (the authenticated transport `source`, not the record's
+//!   self-declared `publisher`) holds fewer than `max_per_peer` stored records;
+//! - the store is not full (`--max-records`).
+//!
+//! Stored records expire with their session: the guard removes them, and forgets them in the
+//! per-peer counts, at their `expires_at`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use libp2p::kad::store::{MemoryStore, RecordStore};
+use libp2p::kad::{Record, RecordKey};
+use libp2p::PeerId;
+use musig2_session::record::validate_announcement_record;
+
+/// Why a PUT was not stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not a valid announcement record for its key (the session layer's reason code).
+    Invalid(&'static str),
+    /// The sending peer already holds `max_per_peer` records.
+    PeerQuota,
+    /// The store holds `--max-records` records.
+    StoreFull,
+}
+
+impl Refusal {
+    /// A short label for logs and metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "invalid",
+            Self::PeerQuota => "peer_quota",
+            Self::StoreFull => "store_full",
+        }
+    }
+}
+
+/// What happened to an admitted PUT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admitted {
+    /// Stored under a key that held nothing.
+    Stored,
+    /// Replaced a stored record that expired earlier.
+    Replaced,
+    /// Valid, but the stored record of that key expires as late or later: kept unchanged.
+    Kept,
+}
+
+struct Entry {
+    source: PeerId,
+    expires_at: u64,
+}
+
+/// Validation, per-peer quotas and expiry of the records the relay stores.
+pub struct RecordGuard {
+    max_per_peer: usize,
+    entries: HashMap<RecordKey, Entry>,
+    by_expiry: BTreeSet<(u64, Vec<u8>)>,
+    per_peer: HashMap<PeerId, usize>,
+}
+
+impl RecordGuard {
+    /// A guard letting each peer hold at most `max_per_peer` stored records.
+    pub fn new(max_per_peer: usize) -> Self {
+        Self {
+            max_per_peer,
+            entries: HashMap::new(),
+            by_expiry: BTreeSet::new(),
+            per_peer: HashMap::new(),
+        }
+    }
+
+    /// Records stored (and not yet expired at the last call).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Records held by `peer`.
+    pub fn held_by(&self, peer: &PeerId) -> usize {
+        self.per_peer.get(peer).copied().unwrap_or(0)
+    }
+
+    /// Decides on a PUT of `record` from `source` at `now` (ms since the epoch) and, when it
+    /// is admitted, stores it in `store` with its expiry capped at the session's.
+    ///
+    /// # Errors
+    /// A [`Refusal`] when nothing was stored; the store is then unchanged.
+    pub fn admit(
+        &mut self,
+        now: u64,
+        source: PeerId,
+        mut record: Record,
+        store: &mut MemoryStore,
+    ) -> Result<Admitted, Refusal> {
+        self.expire(now, store);
+        let info = validate_announcement_record(record.key.as_ref(), &record.value, now)
+            .map_err(|e| Refusal::Invalid(e.code()))?;
+        let existing = self
+            .entries
+            .get(&record.key)
+            .map(|e| (e.source, e.expires_at));
+        if let Some((_, expires_at)) = existing {
+            if expires_at >= info.expires_at {
+                return Ok(Admitted::Kept);
+            }
+        }
+        let moves_to_source = existing.is_none_or(|(owner, _)| owner != source);
+        if moves_to_source && self.held_by(&source) >= self.max_per_peer {
+            return Err(Refusal::PeerQuota);
+        }
+        let lifetime = Duration::from_millis(info.expires_at.saturating_sub(now));
+        let session_end = Instant::now().checked_add(lifetime);
+        record.expires = match (record.expires, session_end) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let key = record.key.clone();
+        store.put(record).map_err(|_| Refusal::StoreFull)?;
+        if let Some((owner, expires_at)) = existing {
+            self.forget(&key, owner, expires_at);
+        }
+        self.by_expiry.insert((info.expires_at, key.to_vec()));
+        *self.per_peer.entry(source).or_insert(0) += 1;
+        self.entries.insert(
+            key,
+            Entry {
+                source,
+                expires_at: info.expires_at,
+            },
+        );
+        Ok(if existing.is_some() {
+            Admitted::Replaced
+        } else {
+            Admitted::Stored
+        })
+    }
+
+    /// Removes every record whose session expired at `now` from `store` and from the counts.
+    pub fn expire(&mut self, now: u64, store: &mut MemoryStore) {
+        while let Some((expires_at, raw)) = self.by_expiry.first().cloned() {
+            if expires_at > now {
+                break;
+            }
+            let key = RecordKey::new(&raw);
+            if let Some(entry) = self.entries.get(&key) {
+                let owner = entry.source;
+                store.remove(&key);
+                self.forget(&key, owner, expires_at);
+            } else {
+                self.by_expiry.remove(&(expires_at, raw));
+            }
+        }
+    }
+
+    fn forget(&mut self, key: &RecordKey, owner: PeerId, expires_at: u64) {
+        self.entries.remove(key);
+        self.by_expiry.remove(&(expires_at, key.to_vec()));
+        if let Some(n) = self.per_peer.get_mut(&owner) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.per_peer.remove(&owner);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use libp2p::kad::store::MemoryStoreConfig;
+    use musig2_session::crypto::{Scheme, SecretKey};
+    use musig2_session::wire::TweakSpec;
+    use musig2_session::{Config, Destination, ElectionMethod, Machine, SessionParams};
+    use rand_core::SeedableRng;
+
+    const NOW: u64 = 1_700_000_000_000;
+
+    struct Creator {
+        machine: Machine,
+        rng: rand_chacha::ChaCha20Rng,
+    }
+
+    impl Creator {
+        fn new(seed: u8) -> Self {
+            let sk = SecretKey::from_bytes(&[seed; 32]).unwrap();
+            Self {
+                machine: Machine::new(Config::default(), Scheme::Bip327, sk, NOW, [seed; 32]),
+                rng: rand_chacha::ChaCha20Rng::seed_from_u64(u64::from(seed)),
+            }
+        }
+
+        /// A fresh session's announcement record, and its expiry.
+        fn record(&mut self) -> (Record, u64) {
+            let other = SecretKey::from_bytes(&[0x77; 32]).unwrap().public_key();
+            let params = SessionParams {
+                signers: vec![self.machine.public_key(), other.to_bytes()],
+                message: vec![1; 32],
+                tweak: TweakSpec::None,
+                election: ElectionMethod::Lexicographic,
+                tx_type: "spend".into(),
+            };
+            let id = self
+                .machine
+                .create_session(NOW, params, &mut self.rng)
+                .unwrap();
+            while let Some(t) = self.machine.poll_transmit() {
+                if t.to == Destination::DhtPut(id) {
+                    let info = validate_announcement_record(&id, &t.bytes, NOW).unwrap();
+                    return (Record::new(RecordKey::new(&id), t.bytes), info.expires_at);
+                }
+            }
+            panic!("no DHT put");
+        }
+    }
+
+    fn store(max_records: usize) -> MemoryStore {
+        MemoryStore::with_config(
+            PeerId::random(),
+            MemoryStoreConfig {
+                max_records,
+                ..Default::default()
+            },
+        )
+    }
+
+    #[test]
+    fn garbage_never_replaces_a_valid_record_and_a_re_put_keeps_it() {
+        let mut store = store(100);
+        let mut guard = RecordGuard::new(4);
+        let (honest, _) = Creator::new(1).record();
+        let owner = PeerId::random();
+        assert_eq!(
+            guard.admit(NOW, owner, honest.clone(), &mut store),
+            Ok(Admitted::Stored)
+        );
+        let stranger = PeerId::random();
+        let garbage = Record::new(honest.key.clone(), b"garbage".to_vec());
+        assert_eq!(
+            guard.admit(NOW, stranger, garbage, &mut store),
+            Err(Refusal::Invalid("malformed"))
+        );
+        // A valid announcement of another session under the honest key.
+        let (other, _) = Creator::new(2).record();
+        let mut moved = other.clone();
+        moved.key = honest.key.clone();
+        assert_eq!(
+            guard.admit(NOW, stranger, moved, &mut store),
+            Err(Refusal::Invalid("sessionIdMismatch"))
+        );
+        assert_eq!(
+            guard.admit(NOW, stranger, honest.clone(), &mut store),
+            Ok(Admitted::Kept)
+        );
+        assert_eq!(store.get(&honest.key).unwrap().value, honest.value);
+        assert_eq!(guard.held_by(&owner), 1);
+        assert_eq!(guard.held_by(&stranger), 0);
+    }
+
+    #[test]
+    fn one_peer_is_capped_others_are_not_and_expiry_frees_the_quota() {
+        let mut store = store(100);
+        let mut guard = RecordGuard::new(3);
+        let mut flooder = Creator::new(3);
+        let peer = PeerId::random();
+        let mut last_expiry = 0;
+        for _ in 0..3 {
+            let (r, expires) = flooder.record();
+            last_expiry = expires;
+            assert_eq!(guard.admit(NOW, peer, r, &mut store), Ok(Admitted::Stored));
+        }
+        let (extra, _) = flooder.record();
+        assert_eq!(
+            guard.admit(NOW, peer, extra.clone(), &mut store),
+            Err(Refusal::PeerQuota)
+        );
+        assert!(store.get(&extra.key).is_none());
+        let (honest, _) = Creator::new(4).record();
+        let honest_peer = PeerId::random();
+        assert_eq!(
+            guard.admit(NOW, honest_peer, honest.clone(), &mut store),
+            Ok(Admitted::Stored)
+        );
+        assert_eq!(guard.len(), 4);
+        // Once the flooder's sessions expired, its records are gone and its quota is free.
+        let later = last_expiry;
+        guard.expire(later, &mut store);
+        assert_eq!(guard.held_by(&peer), 0);
+        assert_eq!(store.records().count(), 0);
+        assert_eq!(guard.len(), 0);
+    }
+
+    #[test]
+    fn a_full_store_refuses_without_counting() {
+        let mut store = store(1);
+        let mut guard = RecordGuard::new(10);
+        let mut c = Creator::new(5);
+        let peer = PeerId::random();
+        let (a, _) = c.record();
+        let (b, _) = c.record();
+        assert_eq!(guard.admit(NOW, peer, a, &mut store), Ok(Admitted::Stored));
+        assert_eq!(
+            guard.admit(NOW, peer, b, &mut store),
+            Err(Refusal::StoreFull)
+        );
+        assert_eq!(guard.held_by(&peer), 1);
+    }
+}
