@@ -52,6 +52,9 @@ pub struct Config {
     pub max_pending_events: usize,
     /// Advertisements remembered (signer directory). Default 1,024.
     pub max_known_signers: usize,
+    /// Longest accepted advertisement lifetime from our clock (`expires_at` beyond it plus
+    /// the clock skew is rejected). Default 1 hour.
+    pub max_advert_lifetime_ms: u64,
     /// Reputation thresholds and penalties.
     pub reputation: ReputationConfig,
 }
@@ -191,6 +194,7 @@ impl Default for Config {
             max_pending_transmits: 4096,
             max_pending_events: 1024,
             max_known_signers: 1024,
+            max_advert_lifetime_ms: 3_600_000,
             reputation: ReputationConfig::default(),
         }
     }

@@ -231,6 +231,10 @@ pub enum Error {
     /// `expires_at` beyond the maximum session lifetime from now. Dropped and penalized.
     #[error("announcement times out of range")]
     AnnouncementTimes,
+    /// An advertisement's `expires_at` lies beyond the maximum advertisement lifetime (plus
+    /// the clock skew) from now. Dropped and penalized.
+    #[error("advertisement lifetime out of range")]
+    AdvertLifetime,
     /// An `Accept` answers a signing request this node never sent to that key.
     #[error("accept for a request never sent to this key")]
     UnsolicitedAccept,
@@ -249,7 +253,7 @@ impl Error {
             Self::PeerMismatch => Offence::ForgedSignature,
             Self::InvalidSignature | Self::InvalidSenderKey => Offence::ForgedSignature,
             Self::Forwarded | Self::UnsolicitedAccept => Offence::NotASigner,
-            Self::AnnouncementTimes => Offence::Malformed,
+            Self::AnnouncementTimes | Self::AdvertLifetime => Offence::Malformed,
             Self::Duplicate { .. } => Offence::Duplicate,
             Self::SeqRegression { .. } => Offence::Regression,
             Self::UnknownSession | Self::SessionExpired => Offence::UnknownSession,
@@ -323,6 +327,7 @@ impl Error {
             Self::Crypto(_) => "crypto",
             Self::Forwarded => "forwarded",
             Self::AnnouncementTimes => "announcementTimes",
+            Self::AdvertLifetime => "advertLifetime",
             Self::UnsolicitedAccept => "unsolicitedAccept",
         }
     }

@@ -42,11 +42,23 @@ struct Record {
     score: i32,
     gray_until: u64,
     banned: bool,
+    /// Last time the peer sent anything (refused messages included).
+    touched: u64,
 }
 
-/// Bounded table of peer scores. When full, the best-behaved unpunished peer is forgotten;
-/// graylisted and blacklisted peers are never evicted (if all are, new peers go untracked
-/// and start fresh each time, which only helps them to the default score of 0).
+/// Which record a full table forgets first: the peers without positive standing, the one
+/// heard from longest ago first (punished or not: a throwaway identity's ban is worth
+/// nothing once it has gone quiet, and keeping it must never cost the room a new offender
+/// needs); peers with positive standing, which only sessions we joined give, last, lowest
+/// score first. Every record is evictable, so the table always admits a new offender.
+fn evict_rank(r: &Record) -> Option<(bool, i32, u64)> {
+    Some((r.score > 0, r.score.max(0), r.touched))
+}
+
+/// Bounded table of peer scores. When full, the record chosen by [`evict_rank`] is
+/// forgotten: churn of throwaway identities can only push out other non-positive records
+/// that have been quiet longest, never pin the table; a peer that keeps sending stays
+/// fresh (and so stays graylisted or banned while it keeps trying).
 #[derive(Debug)]
 pub struct Reputation {
     peers: BoundedMap<PeerId, Record>,
@@ -64,10 +76,20 @@ impl Reputation {
         }
     }
 
-    fn record(&mut self, peer: &PeerId) -> Option<&mut Record> {
-        self.peers.entry_or_insert(peer, Record::default, |r| {
-            (!r.banned && r.gray_until == 0).then_some(-r.score)
-        })
+    fn record(&mut self, peer: &PeerId, now: u64) -> Option<&mut Record> {
+        let r = self
+            .peers
+            .entry_or_insert(peer, Record::default, evict_rank)?;
+        r.touched = r.touched.max(now);
+        Some(r)
+    }
+
+    /// Notes that a peer sent something at `now` (a refused message keeps a graylisted or
+    /// banned peer's record fresh, so it is not the first forgotten).
+    pub fn touch(&mut self, peer: &PeerId, now: u64) {
+        if self.peers.get(peer).is_some() {
+            let _ = self.record(peer, now);
+        }
     }
 
     /// The peer's standing at `now`.
@@ -94,7 +116,7 @@ impl Reputation {
             self.config.ban_score,
             self.graylist_ms,
         );
-        if let Some(r) = self.record(peer) {
+        if let Some(r) = self.record(peer, now) {
             r.score = r.score.saturating_sub(penalty);
             if r.score <= ban {
                 r.banned = true;
@@ -105,17 +127,17 @@ impl Reputation {
         self.standing(peer, now)
     }
 
-    /// Adds the reward for an accepted message, up to the maximum score.
-    pub fn reward(&mut self, peer: &PeerId) {
+    /// Adds the reward for an accepted message at `now`, up to the maximum score.
+    pub fn reward(&mut self, peer: &PeerId, now: u64) {
         let (reward, max) = (self.config.reward, self.config.max_score);
-        if let Some(r) = self.record(peer) {
+        if let Some(r) = self.record(peer, now) {
             r.score = r.score.saturating_add(reward).min(max);
         }
     }
 
-    /// Blacklists the peer permanently.
-    pub fn ban(&mut self, peer: &PeerId) {
-        if let Some(r) = self.record(peer) {
+    /// Blacklists the peer (for as long as its record is kept, see [`evict_rank`]).
+    pub fn ban(&mut self, peer: &PeerId, now: u64) {
+        if let Some(r) = self.record(peer, now) {
             r.banned = true;
         }
     }
@@ -169,7 +191,7 @@ impl Reputation {
             if !known && self.peers.is_full() {
                 continue;
             }
-            if let Some(r) = self.record(&e.peer) {
+            if let Some(r) = self.record(&e.peer, now) {
                 r.score = if known { r.score.min(e.score) } else { e.score };
                 r.gray_until = r.gray_until.max(e.graylisted_until);
                 r.banned |= e.blacklisted;
@@ -205,10 +227,10 @@ mod tests {
         assert_eq!(rep.standing(&p, 10_000), Standing::Blacklisted);
         let q = PeerId::new(vec![8]);
         for _ in 0..500 {
-            rep.reward(&q);
+            rep.reward(&q, 0);
         }
         assert_eq!(rep.score(&q), 100);
-        rep.ban(&q);
+        rep.ban(&q, 0);
         assert_eq!(rep.standing(&q, 0), Standing::Blacklisted);
     }
 
@@ -231,13 +253,13 @@ mod tests {
             PeerId::new(vec![4]),
             PeerId::new(vec![5]),
         );
-        rep.ban(&banned);
+        rep.ban(&banned, 0);
         for _ in 0..3 {
             rep.penalize(&gray, Offence::ForgedSignature, 100);
         }
         rep.penalize(&low, Offence::Duplicate, 100);
-        rep.reward(&good);
-        rep.reward(&neutral);
+        rep.reward(&good, 0);
+        rep.reward(&neutral, 0);
         rep.penalize(&neutral, Offence::Duplicate, 100);
         let exported = rep.export(500);
         assert_eq!(

@@ -553,3 +553,122 @@ fn nonces_bind_the_session_and_attempt() {
         );
     }
 }
+
+fn advert(sk: &[u8; 32], peer: &PeerId, now: u64, expires_at: u64, seq: u64) -> Vec<u8> {
+    let ad = musig2_session::wire::Advertisement {
+        tx_types: vec!["spend".into()],
+        peer_id: peer.0.clone(),
+        identity: None,
+        expires_at,
+    };
+    envelope(sk, [0; 32], 0, seq, now, Message::Advertisement(ad))
+}
+
+/// Class 4: 5,000 throwaway peers each get themselves graylisted with five undecodable
+/// messages (no signature work). The table (4,096 peers) still graylists the next offender,
+/// keeps the honest co-signers' standing, and an honest session completes.
+#[test]
+fn throwaway_offenders_cannot_pin_the_reputation_table() {
+    use musig2_session::reputation::Standing;
+    let mut sim = bound_sim(107);
+    let first = sim.create(0, MSG, ElectionMethod::Lexicographic, TweakSpec::None);
+    complete(&mut sim, &first);
+    let honest = [sim.nodes[0].peer.clone(), sim.nodes[2].peer.clone()];
+    let before: Vec<i32> = honest.iter().map(|p| score(&sim, 1, p)).collect();
+    assert!(before.iter().all(|&s| s > 0));
+    let garbage = b"\x01\xff not an envelope";
+    for k in 0u32..5_000 {
+        let p = PeerId::new(k.to_be_bytes().to_vec());
+        for _ in 0..5 {
+            let _ = sim.inject(1, &p, garbage);
+        }
+    }
+    let fresh = PeerId::new(b"the next offender".to_vec());
+    for _ in 0..5 {
+        let _ = sim.inject(1, &fresh, garbage);
+    }
+    let m = sim.nodes[1].machine.as_ref().unwrap();
+    assert!(
+        matches!(m.standing(&fresh, sim.now), Standing::Graylisted { .. }),
+        "a new offender is still graylisted"
+    );
+    assert_eq!(m.reputation(&fresh), -50);
+    let after: Vec<i32> = honest.iter().map(|p| score(&sim, 1, p)).collect();
+    assert_eq!(after, before, "honest standing kept through the churn");
+    let id = sim.create(0, MSG, ElectionMethod::HashBased, TweakSpec::None);
+    complete(&mut sim, &id);
+}
+
+/// Class 5: adverts cannot live forever, far-future or many-identity adverts cannot push an
+/// honest signer out of the directory, and a peer at its key cap stays capped through churn.
+#[test]
+fn advert_lifetimes_directory_and_key_caps_resist_sybils() {
+    let mut sim = bound_sim(108);
+    let now = sim.now;
+    let cfg = Config::default();
+    let honest_sk = sim.nodes[2].sk;
+    let honest_peer = sim.nodes[2].peer.clone();
+    let honest_key = sim.nodes[2].key;
+    let forever = advert(&honest_sk, &honest_peer, now, u64::MAX, now * 1024);
+    assert_eq!(
+        sim.inject(1, &honest_peer, &forever),
+        Err(Error::AdvertLifetime)
+    );
+    sim.now += cfg.advert_interval_ms;
+    let now = sim.now;
+    let ok = advert(&honest_sk, &honest_peer, now, now + 1_800_000, now * 1024);
+    sim.inject(1, &honest_peer, &ok).unwrap();
+
+    // 200 identities, each advertising 10 keys (one a minute, as the rate limit allows),
+    // all with the longest lifetime: 2,000 adverts for a directory of 1,024.
+    let capped = PeerId::new(b"sybil 0".to_vec());
+    for round in 0..11u64 {
+        sim.now += cfg.advert_interval_ms;
+        let now = sim.now;
+        for p in 0..200u64 {
+            let peer = PeerId::new(format!("sybil {p}").into_bytes());
+            let sk = secret(p + 1_000, round as usize);
+            let res = sim.inject(
+                1,
+                &peer,
+                &advert(
+                    &sk,
+                    &peer,
+                    now,
+                    now + cfg.max_advert_lifetime_ms,
+                    now * 1024,
+                ),
+            );
+            if round == 10 {
+                assert!(
+                    matches!(res, Err(Error::KeyCapExceeded { cap: 10 })),
+                    "{res:?}"
+                );
+            }
+        }
+    }
+    let m = sim.nodes[1].machine.as_ref().unwrap();
+    let known = m.known_signers("spend", sim.now);
+    assert!(known.len() <= cfg.max_known_signers);
+    assert!(
+        known.iter().any(|(k, ..)| *k == honest_key),
+        "the honest signer is still discoverable"
+    );
+    // Churn of 5,000 single-key peers does not reset the capped peer.
+    sim.now += cfg.advert_interval_ms;
+    let now = sim.now;
+    for p in 0..5_000u64 {
+        let peer = PeerId::new(format!("churn {p}").into_bytes());
+        let sk = secret(p + 9_000, 0);
+        let _ = sim.inject(1, &peer, &advert(&sk, &peer, now, now + 60_000, now * 1024));
+    }
+    let sk = secret(1_000, 77);
+    let res = sim.inject(
+        1,
+        &capped,
+        &advert(&sk, &capped, now, now + 60_000, now * 1024),
+    );
+    assert_eq!(res, Err(Error::KeyCapExceeded { cap: 10 }));
+    let id = sim.create(0, MSG, ElectionMethod::Lexicographic, TweakSpec::None);
+    complete(&mut sim, &id);
+}

@@ -41,10 +41,19 @@ impl IdentityVerifier for NoIdentity {
     }
 }
 
-/// Which keys each peer advertised, capped per tier. Bounded in peers.
+#[derive(Debug, Default)]
+struct Holder {
+    keys: BTreeSet<KeyBytes>,
+    touched: u64,
+}
+
+/// Which keys each peer advertised, capped per tier. Bounded in peers: when full, the peer
+/// with the fewest keys, heard from longest ago, is forgotten, so a peer at its cap is
+/// forgotten only after every smaller holder (churn cannot hand it a fresh cap sooner than
+/// it could get one with a new identity anyway).
 #[derive(Debug)]
 pub struct KeyRegistry {
-    peers: BoundedMap<PeerId, BTreeSet<KeyBytes>>,
+    peers: BoundedMap<PeerId, Holder>,
     caps: KeyCaps,
 }
 
@@ -75,27 +84,29 @@ impl KeyRegistry {
         peer: &PeerId,
         key: &KeyBytes,
         tier: IdentityTier,
+        now: u64,
     ) -> Result<(), Error> {
         let cap = self.cap(tier);
-        let Some(keys) = self
+        let Some(holder) = self
             .peers
-            .entry_or_insert(peer, BTreeSet::new, |k| Some(usize::MAX - k.len()))
+            .entry_or_insert(peer, Holder::default, |h| Some((h.keys.len(), h.touched)))
         else {
             return Err(Error::Capacity("key registry"));
         };
-        if keys.contains(key) {
+        holder.touched = holder.touched.max(now);
+        if holder.keys.contains(key) {
             return Ok(());
         }
-        if keys.len() >= cap {
+        if holder.keys.len() >= cap {
             return Err(Error::KeyCapExceeded { cap });
         }
-        keys.insert(*key);
+        holder.keys.insert(*key);
         Ok(())
     }
 
     /// Number of keys the peer advertised.
     pub fn count(&self, peer: &PeerId) -> usize {
-        self.peers.get(peer).map_or(0, BTreeSet::len)
+        self.peers.get(peer).map_or(0, |h| h.keys.len())
     }
 }
 
@@ -114,25 +125,27 @@ mod tests {
             k
         };
         for i in 0..10 {
-            assert!(reg.admit(&p, &key(i), IdentityTier::Unverified).is_ok());
+            assert!(reg.admit(&p, &key(i), IdentityTier::Unverified, 0).is_ok());
         }
         assert!(
-            reg.admit(&p, &key(3), IdentityTier::Unverified).is_ok(),
+            reg.admit(&p, &key(3), IdentityTier::Unverified, 0).is_ok(),
             "known key"
         );
         assert_eq!(
-            reg.admit(&p, &key(10), IdentityTier::Unverified),
+            reg.admit(&p, &key(10), IdentityTier::Unverified, 0),
             Err(Error::KeyCapExceeded { cap: 10 })
         );
-        assert!(reg.admit(&p, &key(10), IdentityTier::Verified).is_ok());
+        assert!(reg.admit(&p, &key(10), IdentityTier::Verified, 0).is_ok());
         for i in 11..50 {
-            assert!(reg.admit(&p, &key(i), IdentityTier::Verified).is_ok());
+            assert!(reg.admit(&p, &key(i), IdentityTier::Verified, 0).is_ok());
         }
         assert_eq!(
-            reg.admit(&p, &key(50), IdentityTier::Verified),
+            reg.admit(&p, &key(50), IdentityTier::Verified, 0),
             Err(Error::KeyCapExceeded { cap: 50 })
         );
-        assert!(reg.admit(&p, &key(50), IdentityTier::Institutional).is_ok());
+        assert!(reg
+            .admit(&p, &key(50), IdentityTier::Institutional, 0)
+            .is_ok());
         assert_eq!(reg.count(&p), 51);
         assert_eq!(NoIdentity.tier(&key(0), None), IdentityTier::Unverified);
     }

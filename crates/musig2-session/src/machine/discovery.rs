@@ -18,6 +18,8 @@ pub(crate) struct KnownSigner {
     pub(crate) tx_types: Vec<String>,
     pub(crate) expires_at: u64,
     pub(crate) tier: IdentityTier,
+    /// When its latest advertisement arrived.
+    pub(crate) received_at: u64,
 }
 
 impl Machine {
@@ -31,7 +33,7 @@ impl Machine {
         match limiter.check(from, now) {
             Ok(()) => Ok(()),
             Err(v @ RateViolation::Ban(_)) => {
-                self.reputation.ban(from);
+                self.reputation.ban(from, now);
                 self.core.event(Event::PeerBanned { peer: from.clone() });
                 Err(v.into())
             }
@@ -57,17 +59,44 @@ impl Machine {
         if ad.expires_at <= now {
             return Err(Error::SessionExpired);
         }
+        let cfg = &self.core.config;
+        if ad.expires_at
+            > now
+                .saturating_add(cfg.max_advert_lifetime_ms)
+                .saturating_add(cfg.max_clock_skew_ms)
+        {
+            return Err(Error::AdvertLifetime);
+        }
         let tier = self.verifier.tier(&env.sender, ad.identity.as_ref());
-        self.keys.admit(from, &env.sender, tier)?;
+        self.keys.admit(from, &env.sender, tier, now)?;
         let known = KnownSigner {
             peer: from.clone(),
             tx_types: ad.tx_types.clone(),
             expires_at: ad.expires_at,
             tier,
+            received_at: now,
         };
-        if let Some(slot) =
-            self.directory
-                .entry_or_insert(&env.sender, || known.clone(), |k| Some(k.expires_at))
+        // When full, forget an expired entry first, then one of an unverified tier, of the
+        // peer holding the most entries, heard longest ago: no advertised lifetime or
+        // number of throwaway identities moves an entry ahead of what is already here.
+        let mut per_peer: std::collections::BTreeMap<&PeerId, usize> = Default::default();
+        for (_, k) in self.directory.iter() {
+            *per_peer.entry(&k.peer).or_default() += 1;
+        }
+        let counts: std::collections::BTreeMap<PeerId, usize> =
+            per_peer.into_iter().map(|(p, c)| (p.clone(), c)).collect();
+        let rank = |k: &KnownSigner| {
+            let count = counts.get(&k.peer).copied().unwrap_or(0);
+            Some((
+                k.expires_at > now,
+                k.tier,
+                std::cmp::Reverse(count),
+                k.received_at,
+            ))
+        };
+        if let Some(slot) = self
+            .directory
+            .entry_or_insert(&env.sender, || known.clone(), rank)
         {
             *slot = known;
         }

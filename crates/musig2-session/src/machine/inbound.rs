@@ -67,8 +67,14 @@ impl Machine {
         rng: &mut (impl RngCore + CryptoRng),
     ) -> Result<(), Error> {
         match self.reputation.standing(from, now) {
-            Standing::Blacklisted => return Err(Error::Blacklisted),
-            Standing::Graylisted { .. } => return Err(Error::Graylisted),
+            Standing::Blacklisted => {
+                self.reputation.touch(from, now);
+                return Err(Error::Blacklisted);
+            }
+            Standing::Graylisted { .. } => {
+                self.reputation.touch(from, now);
+                return Err(Error::Graylisted);
+            }
             Standing::Good => {}
         }
         self.core.reward_due = false;
@@ -84,7 +90,7 @@ impl Machine {
         match result {
             Ok(()) => {
                 if std::mem::take(&mut self.core.reward_due) {
-                    self.reputation.reward(from);
+                    self.reputation.reward(from, now);
                 }
             }
             Err(e) => {
