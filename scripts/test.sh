@@ -23,6 +23,13 @@ step "clippy (wasm32)" cargo clippy --target wasm32-unknown-unknown "${wasm_crat
 step "clippy (wasm32 tests)" cargo clippy --target wasm32-unknown-unknown -p musig2-p2p --tests -- -D warnings
 step "native tests" cargo test --workspace
 step "docs" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+# The fuzz targets (fuzz/, its own workspace) are built, not run, so they cannot rot; running
+# them is scripts/fuzz-smoke.sh. A plain debug build on the stable toolchain (libfuzzer-sys
+# compiles libFuzzer with the machine's C++ compiler; no sanitizer, no nightly flags), in the
+# main target dir with the main workspace's dev profile for dependencies, so it reuses every
+# dependency the native tests above built with the same features.
+step "fuzz targets build" cargo build --manifest-path fuzz/Cargo.toml --bins --locked \
+  --target-dir target --config 'profile.dev.package."*".opt-level=1'
 step "npm package build" scripts/build-pkg.sh release
 # The package's wasm-release profile shares the dependency build with the package build above.
 step "wasm tests (Node and headless Chromium)" cargo test --profile wasm-release --target wasm32-unknown-unknown -p musig2-p2p

@@ -91,6 +91,24 @@ pub fn net_error(e: musig2_net::NetError) -> JsValue {
     js_error(code, e.to_string())
 }
 
+/// Maps a session-layer error to a JS error: `INVALID_CONTRIBUTION` when it blames a signer
+/// (equivocation, invalid nonce or partial signature), `SESSION_REJECTED` otherwise. Both
+/// carry `reason` ([`musig2_session::Error::code`], e.g. `"unknownSession"`) and `signer`
+/// (hex of the blamed 33-byte key, or `null`).
+pub fn session_error(e: &musig2_session::Error) -> JsValue {
+    let culprit = e.culprit();
+    let code = if culprit.is_some() {
+        ErrorCode::InvalidContribution
+    } else {
+        ErrorCode::SessionRejected
+    };
+    let err = js_error(code, e.to_string());
+    let signer = culprit.map_or(JsValue::NULL, |k| super::session_events::hex_key(&k).into());
+    let _ = js_sys::Reflect::set(&err, &"reason".into(), &e.code().into());
+    let _ = js_sys::Reflect::set(&err, &"signer".into(), &signer);
+    err
+}
+
 /// Maps a crypto error to a JS error. Blame is kept: `INVALID_CONTRIBUTION` errors carry
 /// `signer` (index or `null`) and `contribution` (`"pubkey"`, `"pubnonce"`, `"aggnonce"`,
 /// `"aggothernonce"`, `"psig"`).

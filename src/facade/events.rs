@@ -167,11 +167,11 @@ pub fn to_js(event: &NodeEvent) -> Option<(&'static str, JsValue)> {
                 ],
             ),
         ),
-        NodeEvent::SessionRejected { from, reason } => (
+        NodeEvent::SessionRejected { from, error } => (
             "messageRejected",
             object(
                 "messageRejected",
-                &[("from", s(from)), ("reason", s(reason))],
+                &super::session_events::rejection_fields(from.to_string(), error),
             ),
         ),
         NodeEvent::Session(e) => {

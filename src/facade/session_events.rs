@@ -27,12 +27,65 @@ export type SessionEvent =
   | { type: "completed"; sessionId: string }
   | { type: "aborted"; sessionId: string; by: Uint8Array; reason: string }
   | { type: "failed"; sessionId: string; reason: string }
-  | { type: "messageRejected"; from: string; reason: string };
+  | MessageRejectedEvent;
+
+/** A session-protocol message from peer `from` was refused (and the peer penalized when it
+ *  committed an offence). Also emitted for a message held earlier (an early partial
+ *  signature) and judged invalid later. */
+export interface MessageRejectedEvent {
+  type: "messageRejected";
+  /** The libp2p peer ID of the peer that delivered the message. */
+  from: string;
+  /** Why, in words (may change between versions; match on `code`). */
+  reason: string;
+  /** Stable camelCase code, e.g. "malformed", "invalidSignature", "clockSkew" (timestamp
+   *  outside the allowed skew: not penalised), "duplicate", "equivocation",
+   *  "invalidContribution", "rateLimited", "keyCap", "forwarded", "graylisted",
+   *  "blacklisted", "unknownSession", "notASigner", "outOfPhase", "capacity". */
+  code: MessageRejectedCode;
+  /** Hex of the 33-byte signing key blamed (equivocation, invalid contribution), else null. */
+  signer: string | null;
+}
+
+/** The codes of `MessageRejectedEvent.code` (and of `reason` on SESSION_REJECTED errors). */
+export type MessageRejectedCode =
+  | "malformed" | "invalidSignature" | "invalidSenderKey" | "blacklisted" | "graylisted"
+  | "clockSkew" | "duplicate" | "seqRegression" | "unknownSession" | "sessionExpired"
+  | "notASigner" | "outOfPhase" | "staleAttempt" | "equivocation" | "invalidContribution"
+  | "sessionIdMismatch" | "rateLimited" | "keyCap" | "unexpectedKind" | "premature"
+  | "nonceSetMismatch" | "attemptOutOfRange" | "wrongScheme" | "peerMismatch" | "invalidKey"
+  | "notOurSession" | "capacity" | "invalidCommand" | "crypto" | "forwarded"
+  | "announcementTimes" | "unsolicitedAccept";
 "#;
 
 /// Lower-case hex of a session ID.
 pub fn hex_id(id: &[u8; 32]) -> String {
     id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Lower-case hex of any bytes.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The fields of a `messageRejected` event: `from` (peer ID), `reason` (words), `code`
+/// ([`musig2_session::Error::code`]) and `signer` (hex of [`musig2_session::Error::culprit`]
+/// or null).
+pub fn rejection_fields(
+    from: String,
+    error: &musig2_session::Error,
+) -> Vec<(&'static str, JsValue)> {
+    vec![
+        ("from", from.into()),
+        ("reason", error.to_string().into()),
+        ("code", error.code().into()),
+        (
+            "signer",
+            error
+                .culprit()
+                .map_or(JsValue::NULL, |k| hex_key(&k).into()),
+        ),
+    ]
 }
 
 /// Lower-case hex of a public key.
@@ -214,6 +267,11 @@ pub fn to_js(event: &Event) -> Option<(&'static str, Vec<(&'static str, JsValue)
             "failed",
             vec![("sessionId", id(session_id)), ("reason", (*reason).into())],
         ),
+        Event::MessageRejected { from, error } => {
+            let from = musig2_net::libp2p::PeerId::from_bytes(&from.0)
+                .map_or_else(|_| hex(&from.0), |p| p.to_string());
+            ("messageRejected", rejection_fields(from, error))
+        }
         _ => return None,
     })
 }

@@ -144,8 +144,8 @@ async fn invalid_adverts_are_rejected_and_not_forwarded_valid_ones_are() {
     let mut seen = HashSet::new();
     let pick = |i: usize, e: &NodeEvent| match e {
         NodeEvent::Session(Event::SignerDiscovered { key, .. }) => Some(Seen::Discovered(i, *key)),
-        NodeEvent::SessionRejected { from, reason } => {
-            Some(Seen::Rejected(i, *from, reason.clone()))
+        NodeEvent::SessionRejected { from, error } => {
+            Some(Seen::Rejected(i, *from, error.code().to_string()))
         }
         _ => None,
     };
@@ -153,8 +153,8 @@ async fn invalid_adverts_are_rejected_and_not_forwarded_valid_ones_are() {
     let done = |seen: &HashSet<Seen>| {
         seen.contains(&Seen::Discovered(b, honest.key))
             && seen.contains(&Seen::Discovered(c, honest.key))
-            && seen.iter().any(|s| matches!(s, Seen::Rejected(i, p, r) if *i == b && *p == forger.peer && r.contains("signature")))
-            && seen.iter().any(|s| matches!(s, Seen::Rejected(i, p, r) if *i == b && *p == honest.peer && r.contains("rate")))
+            && seen.iter().any(|s| matches!(s, Seen::Rejected(i, p, r) if *i == b && *p == forger.peer && r == "invalidSignature"))
+            && seen.iter().any(|s| matches!(s, Seen::Rejected(i, p, r) if *i == b && *p == honest.peer && r == "rateLimited"))
     };
     while !done(&seen) {
         let (_, _, s) = net.wait_for("the verdicts", pick).await;

@@ -220,7 +220,9 @@ impl MuSigClient {
 
     /// Sends raw bytes on the session protocol to the peer at `address`, unchecked: a
     /// diagnostic for interoperability and robustness testing (what a hostile peer could send
-    /// anyway). The receiver verifies everything and penalizes garbage.
+    /// anyway). The receiver verifies everything and penalizes garbage. Resolves once the
+    /// node queued the bytes, before they are delivered (there is no receipt): wait for the
+    /// receiver's reaction, not for this promise.
     #[wasm_bindgen(js_name = debugSendRaw, unchecked_return_type = "Promise<void>")]
     pub fn debug_send_raw(&self, address: &str, data: &[u8]) -> js_sys::Promise {
         self.send_bytes(address, data, true)

@@ -76,7 +76,11 @@ pub(super) fn changes(event: &NodeEvent) -> bool {
         NodeEvent::SessionRejected { .. } => true,
         NodeEvent::Session(e) => matches!(
             e,
-            E::PeerBanned { .. } | E::Completed { .. } | E::Aborted { .. } | E::Failed { .. }
+            E::PeerBanned { .. }
+                | E::MessageRejected { .. }
+                | E::Completed { .. }
+                | E::Aborted { .. }
+                | E::Failed { .. }
         ),
         _ => false,
     }

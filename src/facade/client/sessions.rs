@@ -85,7 +85,7 @@ fn parse_params(value: &JsValue) -> Result<SessionParams, JsValue> {
 }
 
 fn rejected(e: musig2_session::Error) -> JsValue {
-    js_error(ErrorCode::SessionRejected, e.to_string())
+    crate::facade::errors::session_error(&e)
 }
 
 #[wasm_bindgen]

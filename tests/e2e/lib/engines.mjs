@@ -57,6 +57,31 @@ async function display() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Polls `fn(arg)` in `page` every 100 ms until its value is truthy; a promise is awaited
+ * first (`page.evaluate` awaits it). Playwright's own `waitForFunction` and a synchronous
+ * WebDriver `execute` test the returned promise object itself, which is always truthy, so
+ * a predicate like `() => peer.reputation(id).then((r) => r.standing === 'graylisted')`
+ * passed at once, before the condition held. Errors while the page (re)loads are retried;
+ * on timeout the last one is reported.
+ */
+async function pollUntilTruthy(page, fn, arg, timeout) {
+  const deadline = Date.now() + timeout;
+  let lastError = null;
+  for (;;) {
+    try {
+      if (await page.evaluate(fn, arg)) return;
+      lastError = null;
+    } catch (e) {
+      lastError = e; // the page is (re)loading, or the predicate threw
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`[${page.label}] waitForFunction timed out after ${timeout} ms: ${fn}${lastError ? `; last error: ${lastError.message}` : ''}`);
+    }
+    await sleep(100);
+  }
+}
+
 /** A page of any engine: the subset of playwright's Page the tests use, plus `expectReload`. */
 class PlaywrightPage {
   constructor(page, engine, label) {
@@ -68,7 +93,8 @@ class PlaywrightPage {
   }
   goto(url) { return this.page.goto(url); }
   evaluate(fn, arg) { return this.page.evaluate(fn, arg); }
-  waitForFunction(fn, arg, { timeout = 30000 } = {}) { return this.page.waitForFunction(fn, arg, { timeout }); }
+  /** Resolves once `fn(arg)` is truthy in the page (see `pollUntilTruthy`: promises are awaited). */
+  waitForFunction(fn, arg, { timeout = 30000 } = {}) { return pollUntilTruthy(this, fn, arg, timeout); }
   /** Call before the page reloads itself; `wait()` resolves once the new document loaded. */
   async expectReload() {
     const loaded = this.page.waitForEvent('load', { timeout: 60000 });
@@ -116,17 +142,8 @@ class WebDriverPage {
   }
 
   /** Polls `fn(arg)` in the page until it is truthy. */
-  async waitForFunction(fn, arg, { timeout = 30000 } = {}) {
-    const deadline = Date.now() + timeout;
-    const script = `return !!((${fn.toString()})(arguments[0]));`;
-    for (;;) {
-      try {
-        if (await this.session.execute(script, [arg === undefined ? null : arg])) return;
-      } catch { /* the page is (re)loading */ }
-      if (Date.now() > deadline) throw new Error(`[${this.label}] waitForFunction timed out after ${timeout} ms: ${fn}`);
-      await sleep(100);
-    }
-  }
+  /** Resolves once `fn(arg)` is truthy in the page (see `pollUntilTruthy`: promises are awaited). */
+  waitForFunction(fn, arg, { timeout = 30000 } = {}) { return pollUntilTruthy(this, fn, arg, timeout); }
 
   /** Call before the page reloads itself; `wait()` resolves once the new document loaded. */
   async expectReload() {

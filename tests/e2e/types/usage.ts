@@ -13,6 +13,7 @@ import init, {
   type NonceGenOptions,
   type DeterministicSignResult,
   type ErrorCode,
+  type MessageRejectedCode,
 } from '../../../pkg/web/musig2_p2p.js';
 
 export async function correctUse(): Promise<void> {
@@ -68,6 +69,14 @@ export async function correctUse(): Promise<void> {
       void [viaWebrtc, skipped, e.relays, e.reason];
     }
   });
+  client.on('messageRejected', (e: MuSigEvent) => {
+    if (e.type === 'messageRejected') {
+      const code: MessageRejectedCode = e.code;
+      const blamed: string | null = e.signer;
+      const skewed: boolean = e.code === 'clockSkew';
+      void [code, blamed, skewed, e.from, e.reason];
+    }
+  });
   await client.start();
   await client.sendDirect(client.circuitAddresses()[0] ?? '', new Uint8Array([1]));
   await client.debugStopAtPhase('partialSigCollection');
@@ -96,6 +105,12 @@ export function wrongUse(): void {
   new MuSigClient({ relays: [] }).on('transportSelected', (e: MuSigEvent) => {
     // @ts-expect-error: not a transport name
     if (e.type === 'transportSelected' && e.transports[0] === 'webtransport') return;
+  });
+  new MuSigClient({ relays: [] }).on('messageRejected', (e: MuSigEvent) => {
+    // @ts-expect-error: not a rejection code
+    if (e.type === 'messageRejected' && e.code === 'clockSkewed') return;
+    // @ts-expect-error: the signer is a hex string, not bytes
+    if (e.type === 'messageRejected' && e.signer instanceof Uint8Array) return;
   });
   // @ts-expect-error: an unknown event name
   new MuSigClient({ relays: [] }).on('noSuchEvent', () => {});

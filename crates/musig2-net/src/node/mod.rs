@@ -93,8 +93,9 @@ pub enum NodeEvent {
     SessionRejected {
         /// The sending peer.
         from: PeerId,
-        /// Why, in words.
-        reason: String,
+        /// Why: [`musig2_session::Error::code`] gives a stable code and
+        /// [`musig2_session::Error::culprit`] the blamed signer, if any.
+        error: musig2_session::Error,
     },
 }
 

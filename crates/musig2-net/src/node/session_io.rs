@@ -122,10 +122,7 @@ impl Node {
         match machine.handle_message(now_ms(), &session_peer(&from), bytes, &mut self.rng) {
             Ok(()) => true,
             Err(e) => {
-                self.emit(NodeEvent::SessionRejected {
-                    from,
-                    reason: e.to_string(),
-                });
+                self.emit(NodeEvent::SessionRejected { from, error: e });
                 false
             }
         }
