@@ -232,3 +232,49 @@ fn a_new_offender_is_still_banned_after_thousands_of_banned_throwaways() {
     let id = sim.create(0, MSG, ElectionMethod::HashBased, TweakSpec::None);
     complete(&mut sim, &id);
 }
+
+/// Class 6, reputation across a rotation: a key banned for flooding whose identity rotates
+/// to a new key does not get a clean slate (the driver links the keys with
+/// `inherit_standing` once its verifier reports one identity ID for both); a rotated-in key
+/// of a peer in good standing keeps that standing; an honest session completes alongside.
+#[test]
+fn a_rotated_in_key_inherits_the_old_keys_standing() {
+    let mut sim = bound_sim(203);
+    let first = sim.create(0, MSG, ElectionMethod::Lexicographic, TweakSpec::None);
+    complete(&mut sim, &first);
+    let garbage = b"\x01\xff not an envelope";
+    let old = PeerId::new(b"old key of a flooder".to_vec());
+    loop {
+        match sim.inject(1, &old, garbage) {
+            Err(Error::Blacklisted) => break,
+            Err(Error::Graylisted) => sim.now += Config::default().graylist_duration_ms,
+            _ => {}
+        }
+    }
+    let new = PeerId::new(b"rotated-in key".to_vec());
+    let now = sim.now;
+    let m = sim.nodes[1].machine.as_mut().unwrap();
+    assert_eq!(
+        m.standing(&new, now),
+        Standing::Good,
+        "unlinked: a clean slate"
+    );
+    m.inherit_standing(&old, &new, now);
+    assert_eq!(m.standing(&new, now), Standing::Blacklisted);
+    assert_eq!(sim.inject(1, &new, garbage), Err(Error::Blacklisted));
+
+    // Good standing follows too (node 0 rotates to a fresh key's peer).
+    let good = sim.nodes[0].peer.clone();
+    let rotated = PeerId::new(b"node 0 after rotation".to_vec());
+    let m = sim.nodes[1].machine.as_mut().unwrap();
+    let score = m.reputation(&good);
+    assert!(score > 0);
+    m.inherit_standing(&good, &rotated, now);
+    assert_eq!(m.reputation(&rotated), score);
+    // A punished key cannot improve by inheriting a better record.
+    m.inherit_standing(&good, &new, now);
+    assert_eq!(m.standing(&new, now), Standing::Blacklisted);
+
+    let id = sim.create(0, MSG, ElectionMethod::HashBased, TweakSpec::None);
+    complete(&mut sim, &id);
+}

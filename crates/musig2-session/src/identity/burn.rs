@@ -173,6 +173,14 @@ impl<C: ChainView> BurnVerifier<C> {
             && bip340::verify(&xonly, &rotation_message(id, &key), &sig)
     }
 
+    /// The identity ID that `claim` establishes for `key`, when the claim checks out (so the
+    /// driver can carry reputation across a rotation: two keys with the same identity ID are
+    /// one identity).
+    pub fn identity(&self, key: &KeyBytes, claim: &IdentityClaim) -> Option<[u8; 32]> {
+        (self.tier(key, Some(claim)) != IdentityTier::Unverified)
+            .then(|| identity_id(&claim.registration))
+    }
+
     fn tier_of_burn(&self, value: u64) -> IdentityTier {
         if value >= self.config.institutional_burn {
             IdentityTier::Institutional

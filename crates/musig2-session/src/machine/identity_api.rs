@@ -2,6 +2,7 @@
 
 use super::Machine;
 use crate::identity::IdentityTier;
+use crate::peer::PeerId;
 use crate::wire::{IdentityClaim, KeyBytes};
 
 impl Machine {
@@ -26,5 +27,14 @@ impl Machine {
             }
         }
         true
+    }
+
+    /// Carries the standing of `old_peer` over to `new_peer` when the driver learns (from its
+    /// identity verifier, e.g. [`crate::identity::BurnVerifier::identity`]) that both carry
+    /// one identity across a rotation: a ban or graylisting follows the identity, and a
+    /// rotated-in key without a record of its own keeps the old key's score (see
+    /// [`crate::reputation::Reputation::inherit`]).
+    pub fn inherit_standing(&mut self, old_peer: &PeerId, new_peer: &PeerId, now: u64) {
+        self.reputation.inherit(old_peer, new_peer, now);
     }
 }
