@@ -2,7 +2,10 @@
 
 mod burn;
 
-pub use burn::{identity_id, BurnConfig, BurnVerifier, ChainOutput, ChainView, LOKAD_PREFIX};
+pub use burn::{
+    identity_id, rotation_message, BurnConfig, BurnVerifier, ChainOutput, ChainView, LOKAD_PREFIX,
+    ROTATION_TAG,
+};
 
 use std::collections::BTreeSet;
 
