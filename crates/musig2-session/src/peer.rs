@@ -34,6 +34,10 @@ impl<K: Ord + Clone, V> BoundedMap<K, V> {
         self.map.get(k)
     }
 
+    pub(crate) fn get_mut(&mut self, k: &K) -> Option<&mut V> {
+        self.map.get_mut(k)
+    }
+
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.map.iter()
     }

@@ -142,6 +142,29 @@ impl Reputation {
         }
     }
 
+    /// Carries `from`'s standing over to `to` (the same identity under a rotated-in key):
+    /// a ban or graylisting of `from` applies to `to`; `to` takes `from`'s score when it has
+    /// no record yet (rotation without reputation loss) and otherwise the lower of the two
+    /// (a rotation never launders a punished key). Nothing happens when `from` is unknown.
+    pub fn inherit(&mut self, from: &PeerId, to: &PeerId, now: u64) {
+        if from == to {
+            return;
+        }
+        let Some(old) = self.peers.get(from).copied() else {
+            return;
+        };
+        let known = self.peers.get(to).is_some();
+        if let Some(r) = self.record(to, now) {
+            r.score = if known {
+                r.score.min(old.score)
+            } else {
+                old.score
+            };
+            r.gray_until = r.gray_until.max(old.gray_until);
+            r.banned |= old.banned;
+        }
+    }
+
     /// Every peer whose record differs from a newcomer's at `now` (non-zero score, graylisted
     /// or blacklisted), punished peers first. Expired graylistings are exported as 0.
     pub fn export(&self, now: u64) -> Vec<ReputationEntry> {

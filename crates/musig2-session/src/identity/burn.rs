@@ -5,7 +5,17 @@
 //! Registration counts after 144 confirmations. A rotation output
 //! `OP_RETURN push("LTMS" ‖ 0x02 ‖ identity_id ‖ new_key33)` moves the identity to a new key
 //! after 6 confirmations. Chain look-ups come from the application through [`ChainView`].
+//!
+//! A rotation must be authorised by the identity's current (registered) key: its payload is
+//! `identity_id ‖ new_key33 ‖ sig64`, where `sig64` is a BIP-340 signature by the x-only
+//! form of the registered key over
+//! `tagged_hash("musig2-p2p/v1/rotation", identity_id ‖ new_key33)`. The 134-byte push
+//! needs `OP_PUSHDATA1` and so exceeds the 80-byte standard relay limit of `OP_RETURN`
+//! outputs: rotations are non-standard and must be mined directly (documented in
+//! protocol.md §7.5). Once a rotation has matured, the registered key no longer gets the
+//! identity's tier (the chain view reports the identity's rotation, [`ChainView::rotation_of`]).
 
+use musig2_crypto::bip340;
 use musig2_crypto::hash::tagged_hash;
 
 use super::{IdentityTier, IdentityVerifier};
@@ -14,11 +24,20 @@ use crate::wire::{IdentityClaim, KeyBytes, OutPoint};
 /// LOKAD prefix of identity burn outputs.
 pub const LOKAD_PREFIX: &[u8; 4] = b"LTMS";
 const OP_RETURN: u8 = 0x6a;
+const OP_PUSHDATA1: u8 = 0x4c;
 const REGISTER: u8 = 0x01;
 const ROTATE: u8 = 0x02;
 
 /// Domain-separation tag of identity IDs.
 pub const IDENTITY_TAG: &str = "musig2-p2p/v1/identity";
+
+/// Domain-separation tag of rotation authorisations.
+pub const ROTATION_TAG: &str = "musig2-p2p/v1/rotation";
+
+/// The message the current key signs (BIP-340) to rotate identity `id` to `new_key`.
+pub fn rotation_message(id: &[u8; 32], new_key: &KeyBytes) -> [u8; 32] {
+    tagged_hash(ROTATION_TAG, &[id, new_key])
+}
 
 /// The identity ID of a registration output.
 pub fn identity_id(outpoint: &OutPoint) -> [u8; 32] {
@@ -46,6 +65,12 @@ pub trait ChainView {
     fn tip_height(&self) -> Option<u64>;
     /// The confirmed output at `outpoint`, if any.
     fn output(&self, outpoint: &OutPoint) -> Option<ChainOutput>;
+    /// The first confirmed rotation output of identity `id` (an `OP_RETURN` of the rotation
+    /// form naming `id`), if the application's index knows one. Used to revoke the
+    /// registered key once the identity has moved. Default: none known.
+    fn rotation_of(&self, _id: &[u8; 32]) -> Option<OutPoint> {
+        None
+    }
 }
 
 /// Thresholds of the burn verifier.
@@ -89,8 +114,16 @@ impl<C: ChainView> BurnVerifier<C> {
     /// identity burn of that operation.
     fn payload(script: &[u8], op: u8) -> Option<&[u8]> {
         let (&opret, rest) = script.split_first()?;
-        let (&push, data) = rest.split_first()?;
-        if opret != OP_RETURN || usize::from(push) != data.len() || push > 75 {
+        let (&push, rest) = rest.split_first()?;
+        let (len, data) = if push == OP_PUSHDATA1 {
+            let (&len, data) = rest.split_first()?;
+            (len, data)
+        } else if push <= 75 {
+            (push, rest)
+        } else {
+            return None;
+        };
+        if opret != OP_RETURN || usize::from(len) != data.len() {
             return None;
         }
         let data = data.strip_prefix(LOKAD_PREFIX.as_slice())?;
@@ -103,6 +136,49 @@ impl<C: ChainView> BurnVerifier<C> {
             .tip_height()
             .and_then(|tip| tip.checked_sub(out.height))
             .is_some_and(|depth| depth.saturating_add(1) >= confirmations)
+    }
+
+    /// Whether `rot` is a matured rotation of identity `id` (registered to `reg_key`, at
+    /// `reg_height`) to `new_key`, signed by the registered key.
+    fn authorised_rotation(
+        &self,
+        rot: &OutPoint,
+        id: &[u8; 32],
+        reg_key: &[u8],
+        reg_height: u64,
+        new_key: Option<&KeyBytes>,
+    ) -> bool {
+        let Some(out) = self.chain.output(rot) else {
+            return false;
+        };
+        let Some(payload) = Self::payload(&out.script, ROTATE) else {
+            return false;
+        };
+        let (Some(pid), Some(key), Some(sig)) =
+            (payload.get(..32), payload.get(32..65), payload.get(65..))
+        else {
+            return false;
+        };
+        let (Ok(key), Ok(sig), Some(Ok(xonly))) = (
+            <KeyBytes>::try_from(key),
+            <[u8; 64]>::try_from(sig),
+            reg_key.get(1..).map(<[u8; 32]>::try_from),
+        ) else {
+            return false;
+        };
+        pid == id.as_slice()
+            && new_key.is_none_or(|k| *k == key)
+            && out.height >= reg_height
+            && self.matured(&out, self.config.rotation_confirmations)
+            && bip340::verify(&xonly, &rotation_message(id, &key), &sig)
+    }
+
+    /// The identity ID that `claim` establishes for `key`, when the claim checks out (so the
+    /// driver can carry reputation across a rotation: two keys with the same identity ID are
+    /// one identity).
+    pub fn identity(&self, key: &KeyBytes, claim: &IdentityClaim) -> Option<[u8; 32]> {
+        (self.tier(key, Some(claim)) != IdentityTier::Unverified)
+            .then(|| identity_id(&claim.registration))
     }
 
     fn tier_of_burn(&self, value: u64) -> IdentityTier {
@@ -130,17 +206,16 @@ impl<C: ChainView> IdentityVerifier for BurnVerifier<C> {
         if !self.matured(&reg, self.config.registration_confirmations) {
             return IdentityTier::Unverified;
         }
+        let id = identity_id(&claim.registration);
         let owner_ok = match &claim.rotation {
-            None => reg_key == key.as_slice(),
-            Some(rot_point) => {
-                let id = identity_id(&claim.registration);
-                self.chain.output(rot_point).is_some_and(|rot| {
-                    let expected = [id.as_slice(), key.as_slice()].concat();
-                    Self::payload(&rot.script, ROTATE) == Some(expected.as_slice())
-                        && rot.height >= reg.height
-                        && self.matured(&rot, self.config.rotation_confirmations)
-                })
+            // The registered key, unless the identity has rotated away from it.
+            None => {
+                reg_key == key.as_slice()
+                    && !self.chain.rotation_of(&id).is_some_and(|rot| {
+                        self.authorised_rotation(&rot, &id, reg_key, reg.height, None)
+                    })
             }
+            Some(rot) => self.authorised_rotation(rot, &id, reg_key, reg.height, Some(key)),
         };
         if owner_ok {
             self.tier_of_burn(reg.value)
@@ -159,6 +234,7 @@ mod tests {
     struct Chain {
         tip: u64,
         outputs: BTreeMap<OutPoint, ChainOutput>,
+        rotations: BTreeMap<[u8; 32], OutPoint>,
     }
 
     impl ChainView for Chain {
@@ -168,16 +244,126 @@ mod tests {
         fn output(&self, o: &OutPoint) -> Option<ChainOutput> {
             self.outputs.get(o).cloned()
         }
+        fn rotation_of(&self, id: &[u8; 32]) -> Option<OutPoint> {
+            self.rotations.get(id).copied()
+        }
     }
 
     fn script(op: u8, payload: &[u8]) -> Vec<u8> {
         let data = [LOKAD_PREFIX.as_slice(), &[op], payload].concat();
-        [vec![OP_RETURN, u8::try_from(data.len()).unwrap()], data].concat()
+        let len = u8::try_from(data.len()).unwrap();
+        if len > 75 {
+            [vec![OP_RETURN, OP_PUSHDATA1, len], data].concat()
+        } else {
+            [vec![OP_RETURN, len], data].concat()
+        }
+    }
+
+    fn key_of(sk: &[u8; 32]) -> KeyBytes {
+        let x = bip340::xonly_public_key(sk).unwrap();
+        let mut k = [2u8; 33];
+        k[1..].copy_from_slice(&x);
+        k
+    }
+
+    fn signed_rotation(sk: &[u8; 32], id: &[u8; 32], new_key: &KeyBytes) -> Vec<u8> {
+        let sig = bip340::sign(sk, &rotation_message(id, new_key), &[7; 32]).unwrap();
+        script(ROTATE, &[id.as_slice(), new_key, &sig].concat())
+    }
+
+    /// Class 6 (issue 13): a rotation needs the current key's signature; an unsigned one or
+    /// one signed by another key moves nothing, and a matured rotation revokes the old key.
+    #[test]
+    fn rotations_are_authorised_and_revoke_the_old_key() {
+        let (sk, thief_sk) = ([11u8; 32], [12u8; 32]);
+        let (key, new_key, thief) = (key_of(&sk), key_of(&[13u8; 32]), key_of(&thief_sk));
+        let reg = OutPoint {
+            txid: [1; 32],
+            vout: 0,
+        };
+        let id = identity_id(&reg);
+        let point = |n: u8| OutPoint {
+            txid: [n; 32],
+            vout: 0,
+        };
+        let mut outputs = BTreeMap::new();
+        outputs.insert(
+            reg,
+            ChainOutput {
+                script: script(REGISTER, &key),
+                value: 2_000_000,
+                height: 100,
+            },
+        );
+        let rot = |s: Vec<u8>| ChainOutput {
+            script: s,
+            value: 0,
+            height: 300,
+        };
+        outputs.insert(point(2), rot(signed_rotation(&sk, &id, &new_key)));
+        outputs.insert(
+            point(3),
+            rot(script(ROTATE, &[id.as_slice(), &thief].concat())),
+        );
+        outputs.insert(point(4), rot(signed_rotation(&thief_sk, &id, &thief)));
+        let verifier = |tip, rotations: BTreeMap<[u8; 32], OutPoint>| {
+            BurnVerifier::new(
+                Chain {
+                    tip,
+                    outputs: outputs.clone(),
+                    rotations,
+                },
+                BurnConfig::default(),
+            )
+        };
+        let claim = |r: Option<u8>| IdentityClaim {
+            registration: reg,
+            rotation: r.map(point),
+        };
+        let v = verifier(305, BTreeMap::new());
+        assert_eq!(
+            v.tier(&new_key, Some(&claim(Some(2)))),
+            IdentityTier::Verified
+        );
+        assert_eq!(
+            v.tier(&thief, Some(&claim(Some(3)))),
+            IdentityTier::Unverified,
+            "unsigned"
+        );
+        assert_eq!(
+            v.tier(&thief, Some(&claim(Some(4)))),
+            IdentityTier::Unverified,
+            "thief"
+        );
+        assert_eq!(
+            v.tier(&thief, Some(&claim(Some(2)))),
+            IdentityTier::Unverified,
+            "not its key"
+        );
+        // Revocation: once the signed rotation has matured, the registered key loses the tier.
+        let revoked = verifier(305, BTreeMap::from([(id, point(2))]));
+        assert_eq!(
+            revoked.tier(&key, Some(&claim(None))),
+            IdentityTier::Unverified
+        );
+        let young = verifier(304, BTreeMap::from([(id, point(2))]));
+        assert_eq!(
+            young.tier(&key, Some(&claim(None))),
+            IdentityTier::Verified,
+            "not matured"
+        );
+        // A thief's rotation reported by the index does not revoke the owner.
+        let framed = verifier(305, BTreeMap::from([(id, point(4))]));
+        assert_eq!(
+            framed.tier(&key, Some(&claim(None))),
+            IdentityTier::Verified
+        );
     }
 
     #[test]
     fn registration_maturation_rotation_and_tiers() {
-        let key = [2u8; 33];
+        let sk = [21u8; 32];
+        let key = key_of(&sk);
         let new_key = [3u8; 33];
         let reg = OutPoint {
             txid: [1; 32],
@@ -200,7 +386,7 @@ mod tests {
         outputs.insert(
             rot,
             ChainOutput {
-                script: script(ROTATE, &[id.as_slice(), &new_key].concat()),
+                script: signed_rotation(&sk, &id, &new_key),
                 value: 0,
                 height: 300,
             },
@@ -218,6 +404,7 @@ mod tests {
                 Chain {
                     tip,
                     outputs: outputs.clone(),
+                    rotations: BTreeMap::new(),
                 },
                 BurnConfig::default(),
             )
@@ -259,6 +446,7 @@ mod tests {
             Chain {
                 tip: 500,
                 outputs: rich,
+                rotations: BTreeMap::new(),
             },
             BurnConfig::default(),
         );
@@ -269,6 +457,7 @@ mod tests {
             Chain {
                 tip: 500,
                 outputs: bad,
+                rotations: BTreeMap::new(),
             },
             BurnConfig::default(),
         );

@@ -2,7 +2,10 @@
 
 mod burn;
 
-pub use burn::{identity_id, BurnConfig, BurnVerifier, ChainOutput, ChainView, LOKAD_PREFIX};
+pub use burn::{
+    identity_id, rotation_message, BurnConfig, BurnVerifier, ChainOutput, ChainView, LOKAD_PREFIX,
+    ROTATION_TAG,
+};
 
 use std::collections::BTreeSet;
 
@@ -29,6 +32,100 @@ pub enum IdentityTier {
 pub trait IdentityVerifier {
     /// The tier of `key` given its claim (`None` when the advertisement carries none).
     fn tier(&self, key: &KeyBytes, claim: Option<&IdentityClaim>) -> IdentityTier;
+
+    /// Whether the driver should resolve `claim` for `key` (the machine then emits
+    /// [`crate::Event::IdentityClaimSeen`]). Called once per advertisement carrying a claim;
+    /// a caching verifier answers `true` once per unresolved claim. Default: `false`.
+    fn needs_resolution(&mut self, _key: &KeyBytes, _claim: &IdentityClaim) -> bool {
+        false
+    }
+
+    /// Records the tier the application resolved for `claim` of `key`. Returns `false` when
+    /// the verifier does not take resolved tiers (the default).
+    fn set_tier(&mut self, _key: &KeyBytes, _claim: &IdentityClaim, _tier: IdentityTier) -> bool {
+        false
+    }
+}
+
+/// A verifier backed by tiers the application resolved (e.g. by an asynchronous chain look-up
+/// in JavaScript): [`IdentityTier::Unverified`] until [`CachedTiers::set_tier`] records the
+/// tier of exactly that key and claim. Bounded: at most `capacity` resolved keys (the oldest
+/// resolution is forgotten first) and `capacity` claims awaiting resolution (the oldest
+/// request is forgotten first, so a flood of claims cannot stop new ones being asked for).
+#[derive(Debug)]
+pub struct CachedTiers {
+    resolved: BoundedMap<KeyBytes, (IdentityClaim, IdentityTier, u64)>,
+    pending: BoundedMap<(KeyBytes, IdentityClaim), u64>,
+    clock: u64,
+}
+
+impl CachedTiers {
+    /// A cache of at most `capacity` keys (use `Config::max_known_signers`).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            resolved: BoundedMap::new(capacity.max(1)),
+            pending: BoundedMap::new(capacity.max(1)),
+            clock: 0,
+        }
+    }
+
+    /// Records that `claim` establishes `tier` for `key` (replacing an earlier resolution).
+    pub fn set_tier(&mut self, key: KeyBytes, claim: IdentityClaim, tier: IdentityTier) {
+        self.clock = self.clock.saturating_add(1);
+        let stamp = self.clock;
+        self.pending.retain(|(k, _), _| *k != key);
+        if let Some(slot) =
+            self.resolved
+                .entry_or_insert(&key, || (claim, tier, stamp), |(_, _, t)| Some(*t))
+        {
+            *slot = (claim, tier, stamp);
+        }
+    }
+
+    /// The resolved tier of `key` under `claim`, if known.
+    pub fn get(&self, key: &KeyBytes, claim: &IdentityClaim) -> Option<IdentityTier> {
+        self.resolved
+            .get(key)
+            .filter(|(c, _, _)| c == claim)
+            .map(|(_, t, _)| *t)
+    }
+
+    /// Number of resolved keys.
+    pub fn len(&self) -> usize {
+        self.resolved.len()
+    }
+
+    /// Whether no key is resolved.
+    pub fn is_empty(&self) -> bool {
+        self.resolved.len() == 0
+    }
+}
+
+impl IdentityVerifier for CachedTiers {
+    fn tier(&self, key: &KeyBytes, claim: Option<&IdentityClaim>) -> IdentityTier {
+        claim
+            .and_then(|c| self.get(key, c))
+            .unwrap_or(IdentityTier::Unverified)
+    }
+
+    fn needs_resolution(&mut self, key: &KeyBytes, claim: &IdentityClaim) -> bool {
+        if self.get(key, claim).is_some() {
+            return false;
+        }
+        let k = (*key, *claim);
+        if self.pending.get(&k).is_some() {
+            return false;
+        }
+        self.clock = self.clock.saturating_add(1);
+        let stamp = self.clock;
+        self.pending.entry_or_insert(&k, || stamp, |t| Some(*t));
+        true
+    }
+
+    fn set_tier(&mut self, key: &KeyBytes, claim: &IdentityClaim, tier: IdentityTier) -> bool {
+        CachedTiers::set_tier(self, *key, *claim, tier);
+        true
+    }
 }
 
 /// A verifier that trusts no identity: every key is [`IdentityTier::Unverified`].

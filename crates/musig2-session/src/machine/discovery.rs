@@ -18,6 +18,8 @@ pub(crate) struct KnownSigner {
     pub(crate) tx_types: Vec<String>,
     pub(crate) expires_at: u64,
     pub(crate) tier: IdentityTier,
+    /// The identity claim of its latest advertisement.
+    pub(crate) claim: Option<IdentityClaim>,
     /// When its latest advertisement arrived.
     pub(crate) received_at: u64,
 }
@@ -67,6 +69,15 @@ impl Machine {
         {
             return Err(Error::AdvertLifetime);
         }
+        if let Some(claim) = ad.identity {
+            if self.verifier.needs_resolution(&env.sender, &claim) {
+                self.core.event(Event::IdentityClaimSeen {
+                    key: env.sender,
+                    peer: from.clone(),
+                    claim,
+                });
+            }
+        }
         let tier = self.verifier.tier(&env.sender, ad.identity.as_ref());
         self.keys.admit(from, &env.sender, tier, now)?;
         let known = KnownSigner {
@@ -74,6 +85,7 @@ impl Machine {
             tx_types: ad.tx_types.clone(),
             expires_at: ad.expires_at,
             tier,
+            claim: ad.identity,
             received_at: now,
         };
         // When full, forget an expired entry first, then one of an unverified tier, of the

@@ -150,4 +150,17 @@ pub enum Event {
         /// Why it was rejected.
         error: crate::error::Error,
     },
+    /// An advertisement carried an identity claim the verifier has not resolved yet
+    /// ([`crate::identity::IdentityVerifier::needs_resolution`]): the driver should resolve
+    /// it (e.g. look the burn up on chain) and report the tier with
+    /// `Machine::set_identity_tier`. Emitted before the key cap is applied, so a key refused
+    /// at the unverified cap is admitted from its next advertisement once its tier is known.
+    IdentityClaimSeen {
+        /// The advertised key.
+        key: KeyBytes,
+        /// The advertising peer.
+        peer: PeerId,
+        /// Its claim.
+        claim: crate::wire::IdentityClaim,
+    },
 }

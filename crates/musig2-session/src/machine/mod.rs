@@ -7,6 +7,7 @@
 
 mod core;
 mod discovery;
+mod identity_api;
 mod inbound;
 mod io;
 mod parked;

@@ -234,7 +234,7 @@ pub struct Abort {
 }
 
 /// A burn-based identity claim (protocol.md §3.8, §7.5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IdentityClaim {
     /// Registration burn output.
     pub registration: OutPoint,
