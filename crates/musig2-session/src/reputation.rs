@@ -55,7 +55,7 @@ fn evict_rank(r: &Record) -> Option<(bool, i32, u64)> {
     Some((r.score > 0, r.score.max(0), r.touched))
 }
 
-/// Bounded table of peer scores. When full, the record chosen by [`evict_rank`] is
+/// Bounded table of peer scores. When full, the record chosen by `evict_rank` is
 /// forgotten: churn of throwaway identities can only push out other non-positive records
 /// that have been quiet longest, never pin the table; a peer that keeps sending stays
 /// fresh (and so stays graylisted or banned while it keeps trying).
@@ -135,7 +135,7 @@ impl Reputation {
         }
     }
 
-    /// Blacklists the peer (for as long as its record is kept, see [`evict_rank`]).
+    /// Blacklists the peer (for as long as its record is kept, see the type docs).
     pub fn ban(&mut self, peer: &PeerId, now: u64) {
         if let Some(r) = self.record(peer, now) {
             r.banned = true;
