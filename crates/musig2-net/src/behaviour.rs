@@ -51,7 +51,7 @@ impl PeerBehaviour {
         relay_client: relay::client::Behaviour,
     ) -> Result<Self, crate::NetError> {
         let peer_id = keypair.public().to_peer_id();
-        let mut kad = kad_behaviour(peer_id, PEER_MAX_RECORDS);
+        let mut kad = kad_behaviour(peer_id, PEER_MAX_RECORDS, kad::StoreInserts::Unfiltered);
         // Browsers cannot accept connections; a relay reservation would otherwise flip
         // Kademlia into server mode and advertise an address nobody can use directly.
         kad.set_mode(Some(kad::Mode::Client));
@@ -83,13 +83,17 @@ pub fn identify_behaviour(public: PublicKey) -> identify::Behaviour {
 pub const PEER_MAX_RECORDS: usize = 1024;
 
 /// Kademlia on our own protocol name with an in-memory record store that holds at most
-/// `max_records` records of at most one envelope each (`MAX_ENVELOPE_LEN`).
+/// `max_records` records of at most one envelope each (`MAX_ENVELOPE_LEN`). `inserts` says
+/// whether inbound PUTs are stored by Kademlia itself or handed to the owner to validate
+/// first (`StoreInserts::FilterBoth`, as the relay does).
 pub fn kad_behaviour(
     peer_id: PeerId,
     max_records: usize,
+    inserts: kad::StoreInserts,
 ) -> kad::Behaviour<kad::store::MemoryStore> {
     let mut config = kad::Config::new(KAD_PROTOCOL);
     config.set_query_timeout(Duration::from_secs(30));
+    config.set_record_filtering(inserts);
     let store_config = kad::store::MemoryStoreConfig {
         max_records,
         // The store refuses values of `max_value_bytes` or more.
@@ -154,7 +158,7 @@ mod tests {
     #[test]
     fn record_store_holds_max_records_and_refuses_the_next() {
         let peer = PeerId::random();
-        let mut kad = kad_behaviour(peer, 1500);
+        let mut kad = kad_behaviour(peer, 1500, kad::StoreInserts::Unfiltered);
         let store = kad.store_mut();
         for i in 0..1500 {
             store.put(record(i, 200)).expect("below the limit");
@@ -164,7 +168,7 @@ mod tests {
             "record 1,501 must be refused"
         );
         // The Kademlia default (1,024) would have refused record 1,025.
-        let mut small = kad_behaviour(peer, PEER_MAX_RECORDS);
+        let mut small = kad_behaviour(peer, PEER_MAX_RECORDS, kad::StoreInserts::Unfiltered);
         let store = small.store_mut();
         for i in 0..1024 {
             store.put(record(i, 200)).expect("below the limit");
@@ -174,7 +178,7 @@ mod tests {
 
     #[test]
     fn record_store_takes_a_full_envelope_and_refuses_more() {
-        let mut kad = kad_behaviour(PeerId::random(), 4);
+        let mut kad = kad_behaviour(PeerId::random(), 4, kad::StoreInserts::Unfiltered);
         let store = kad.store_mut();
         let max = musig2_session::wire::MAX_ENVELOPE_LEN;
         store.put(record(0, max)).expect("one envelope fits");

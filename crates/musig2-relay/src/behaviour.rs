@@ -4,9 +4,8 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use libp2p::identity::Keypair;
-use libp2p::{gossipsub, identify, kad, ping, relay, PeerId};
-use musig2_net::behaviour::{gossipsub_behaviour, identify_behaviour};
-use musig2_net::protocol::KAD_PROTOCOL;
+use libp2p::{gossipsub, identify, kad, ping, relay};
+use musig2_net::behaviour::{gossipsub_behaviour, identify_behaviour, kad_behaviour};
 
 use crate::cli::Cli;
 
@@ -66,24 +65,6 @@ pub fn relay_config(cli: &Cli) -> relay::Config {
     config
 }
 
-/// Kademlia as the peers run it (`musig2_net::behaviour::kad_behaviour`: our protocol name,
-/// a 30 s query timeout, a store of `max_records` records of at most one envelope), except
-/// that inbound PUTs are not stored by Kademlia but handed to the relay
-/// (`StoreInserts::FilterBoth`), which validates them first (`crate::records`).
-pub fn kad_server(peer_id: PeerId, max_records: usize) -> kad::Behaviour<kad::store::MemoryStore> {
-    let mut config = kad::Config::new(KAD_PROTOCOL);
-    config.set_query_timeout(Duration::from_secs(30));
-    config.set_record_filtering(kad::StoreInserts::FilterBoth);
-    let store_config = kad::store::MemoryStoreConfig {
-        max_records,
-        // The store refuses values of `max_value_bytes` or more.
-        max_value_bytes: musig2_session::wire::MAX_ENVELOPE_LEN + 1,
-        ..Default::default()
-    };
-    let store = kad::store::MemoryStore::with_config(peer_id, store_config);
-    kad::Behaviour::with_config(peer_id, store, config)
-}
-
 impl RelayBehaviour {
     /// Builds the relay behaviour.
     ///
@@ -91,7 +72,8 @@ impl RelayBehaviour {
     /// Fails only if the GossipSub configuration is rejected, which is a bug.
     pub fn new(keypair: &Keypair, cli: &Cli) -> Result<Self, musig2_net::NetError> {
         let peer_id = keypair.public().to_peer_id();
-        let mut kad = kad_server(peer_id, cli.max_records);
+        // Inbound PUTs are handed to the relay, which validates them first (`crate::records`).
+        let mut kad = kad_behaviour(peer_id, cli.max_records, kad::StoreInserts::FilterBoth);
         kad.set_mode(Some(kad::Mode::Server));
         Ok(Self {
             relay: relay::Behaviour::new(peer_id, relay_config(cli)),

@@ -7,9 +7,9 @@
 //! sane at `now`. Anything else is garbage a stranger can produce for free, and must never
 //! be stored or replace a valid record.
 
-use crate::crypto::{schnorr_verify, PublicKey, Scheme, Signature};
+use crate::crypto::{schnorr_verify, PublicKey, Signature};
 use crate::error::Error;
-use crate::machine::session_id;
+use crate::machine::{scheme_of, session_id};
 use crate::wire::{Envelope, KeyBytes, Message, SchemeId, MAX_SESSION_LIFETIME_MS};
 
 /// Clock skew a DHT server tolerates on an announcement's `created_at`, in ms (the session
@@ -27,13 +27,6 @@ pub struct RecordInfo {
     pub sender: KeyBytes,
     /// When the session, and so the record, expires (ms since the Unix epoch).
     pub expires_at: u64,
-}
-
-fn scheme_of(id: SchemeId) -> Scheme {
-    match id {
-        SchemeId::Bip327 => Scheme::Bip327,
-        SchemeId::Lotus => Scheme::Lotus,
-    }
 }
 
 /// Checks that `value` is a valid session-announcement record to store under `key` at
@@ -95,6 +88,7 @@ pub fn validate_announcement_record(
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::crypto::Scheme;
     use crate::crypto::{schnorr_sign, SecretKey};
     use crate::wire::TweakSpec;
     use crate::{Config, Destination, ElectionMethod, Machine, SessionParams};

@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 
 use rand_core::{CryptoRng, RngCore};
 
+pub(crate) use self::core::scheme_of;
 use self::core::{scheme_id, Core};
 use self::session::Session;
 use crate::config::Config;
