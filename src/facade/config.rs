@@ -107,6 +107,7 @@ impl ClientConfig {
         let node = musig2_net::NodeConfig {
             relays,
             listen: Vec::new(),
+            ..Default::default()
         };
         Ok((config, node, secret_key))
     }

@@ -132,6 +132,7 @@ async fn start_peer(index: u32, relay: &Multiaddr, tracker: &Tracker) -> (NodeHa
     let config = NodeConfig {
         relays: vec![relay.clone()],
         listen: Vec::new(),
+        ..Default::default()
     };
     let keypair = keypair_from_signing_key(&secret).expect("a valid key");
     let (node, handle, mut events) = Node::new(keypair, config, Some(machine))

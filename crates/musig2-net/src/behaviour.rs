@@ -9,6 +9,7 @@ use libp2p::{gossipsub, identify, kad, ping, relay, request_response, PeerId};
 use sha2::{Digest, Sha256};
 
 use crate::codec::DirectCodec;
+use crate::connection_gate::ConnectionBudget;
 use crate::protocol::{DIRECT_PROTOCOL, IDENTIFY_PROTOCOL_VERSION, KAD_PROTOCOL, SESSION_PROTOCOL};
 
 pub use composed::{PeerBehaviour, PeerBehaviourEvent};
@@ -24,6 +25,11 @@ mod composed {
     /// request-response protocol.
     #[derive(NetworkBehaviour)]
     pub struct PeerBehaviour {
+        /// Hard connection bounds (per peer, in total, pending incoming); see
+        /// [`crate::connection_gate`].
+        pub limits: libp2p::connection_limits::Behaviour,
+        /// The strangers' pool, which keeps room for relays and co-signers.
+        pub gate: crate::connection_gate::Gate,
         /// Circuit relay v2 client: reservations on relays and dials through `/p2p-circuit`.
         pub relay_client: relay::client::Behaviour,
         /// Identify: learns listen addresses and protocols of connected peers.
@@ -42,7 +48,8 @@ mod composed {
 }
 
 impl PeerBehaviour {
-    /// Builds the behaviour for `keypair`, using `relay_client` from the swarm builder.
+    /// Builds the behaviour for `keypair`, using `relay_client` from the swarm builder, with
+    /// the default [`ConnectionBudget`] (see [`PeerBehaviour::set_budget`]).
     ///
     /// # Errors
     /// Fails only if the GossipSub configuration is rejected, which is a bug.
@@ -55,7 +62,10 @@ impl PeerBehaviour {
         // Browsers cannot accept connections; a relay reservation would otherwise flip
         // Kademlia into server mode and advertise an address nobody can use directly.
         kad.set_mode(Some(kad::Mode::Client));
+        let budget = ConnectionBudget::default();
         Ok(Self {
+            limits: libp2p::connection_limits::Behaviour::new(budget.limits()),
+            gate: crate::connection_gate::Gate::new(budget.max_strangers),
             relay_client,
             identify: identify_behaviour(keypair.public()),
             ping: ping::Behaviour::new(ping::Config::new().with_interval(Duration::from_secs(5))),
@@ -67,6 +77,15 @@ impl PeerBehaviour {
                 musig2_session::wire::MAX_ENVELOPE_LEN,
             )),
         })
+    }
+}
+
+impl PeerBehaviour {
+    /// Applies `budget` to the connection bounds (before connecting, or at any time: open
+    /// connections are kept, new ones are judged by the new bounds).
+    pub fn set_budget(&mut self, budget: &ConnectionBudget) {
+        *self.limits.limits_mut() = budget.limits();
+        self.gate.set_max_strangers(budget.max_strangers);
     }
 }
 

@@ -8,6 +8,7 @@ pub mod behaviour;
 pub mod capabilities;
 pub mod clock;
 pub mod codec;
+pub mod connection_gate;
 pub mod error;
 pub mod identity;
 pub mod node;

@@ -14,7 +14,7 @@ mod common;
 use std::time::Duration;
 
 use common::relay::RelayProcess;
-use common::{assert_valid, never, secret_of, start_net, PeerOptions, PATIENCE};
+use common::{never, secret_of, start_net, PeerOptions, PATIENCE};
 use futures::channel::{mpsc, oneshot};
 use futures::StreamExt;
 use musig2_crypto::scheme::{Scheme, SecretKey};
@@ -160,10 +160,7 @@ fn throwaway_announcements(seed: u8, n: usize) -> Vec<([u8; 32], Vec<u8>)> {
 
 /// The value of the sample `name` (without labels) in a text exposition.
 fn sample(text: &str, name: &str) -> f64 {
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{name} missing:\n{text}"))
+    common::relay::sample(text, name).unwrap_or_else(|| panic!("{name} missing:\n{text}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -244,15 +241,8 @@ async fn garbage_and_floods_do_not_displace_an_honest_record_and_the_session_sig
     assert_eq!(stored, QUOTA, "records of the flooding peer in the relay");
 
     // The honest session completes alongside.
-    let sigs = net.signatures(&[0, 1, 2], false).await;
-    let sigs: Vec<_> = sigs.into_iter().map(|s| s.2).collect();
-    assert_valid(
-        Scheme::Bip327,
-        &net.keys(),
-        TweakSpec::None,
-        &message,
-        &sigs,
-    );
+    net.assert_signed(&[0, 1, 2], false, Scheme::Bip327, TweakSpec::None, &message)
+        .await;
 
     let metrics = relay.scrape().await;
     assert!(

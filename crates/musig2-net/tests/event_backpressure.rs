@@ -23,6 +23,7 @@ async fn start(seed: u8) -> (NodeHandle, Receiver<NodeEvent>) {
     let config = NodeConfig {
         relays: Vec::new(),
         listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
+        ..Default::default()
     };
     let (node, handle, events) = Node::new(keypair, config, None).await.unwrap();
     tokio::spawn(node.run());

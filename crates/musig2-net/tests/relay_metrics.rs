@@ -2,18 +2,11 @@
 
 mod common;
 
-use common::relay::RelayProcess;
-use common::{assert_valid, never, start_net, PeerOptions};
+use common::relay::{sample, RelayProcess};
+use common::{never, start_net, PeerOptions};
 use musig2_crypto::scheme::Scheme;
 use musig2_session::wire::TweakSpec;
 use musig2_session::ElectionMethod;
-
-/// The value of the sample `name` (without labels) in a text exposition.
-fn sample(text: &str, name: &str) -> Option<f64> {
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_reservations_circuits_and_peers_of_a_session() {
@@ -35,15 +28,8 @@ async fn metrics_count_reservations_circuits_and_peers_of_a_session() {
         message.clone(),
     )
     .await;
-    let sigs = net.signatures(&[0, 1, 2], false).await;
-    let sigs: Vec<_> = sigs.into_iter().map(|s| s.2).collect();
-    assert_valid(
-        Scheme::Bip327,
-        &net.keys(),
-        TweakSpec::None,
-        &message,
-        &sigs,
-    );
+    net.assert_signed(&[0, 1, 2], false, Scheme::Bip327, TweakSpec::None, &message)
+        .await;
 
     let after = relay.scrape().await;
     if std::env::var("PRINT_METRICS").is_ok() {

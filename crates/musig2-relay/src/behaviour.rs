@@ -20,8 +20,9 @@ mod composed {
     /// Relay server, DHT server and bootstrap, GossipSub router, identify and ping.
     #[derive(libp2p::swarm::NetworkBehaviour)]
     pub struct RelayBehaviour {
-        /// Circuit relay v2 server with limits sized for signing sessions.
-        pub relay: relay::Behaviour,
+        /// Circuit relay v2 server with limits sized for signing sessions, and a cap of
+        /// circuits per destination ([`crate::dst_cap`]).
+        pub relay: crate::dst_cap::DstCap,
         /// Kademlia in server mode: the bootstrap peer and record store of the network.
         pub kad: kad::Behaviour<kad::store::MemoryStore>,
         /// GossipSub router for signer advertisements.
@@ -76,7 +77,10 @@ impl RelayBehaviour {
         let mut kad = kad_behaviour(peer_id, cli.max_records, kad::StoreInserts::FilterBoth);
         kad.set_mode(Some(kad::Mode::Server));
         Ok(Self {
-            relay: relay::Behaviour::new(peer_id, relay_config(cli)),
+            relay: crate::dst_cap::DstCap::new(
+                relay::Behaviour::new(peer_id, relay_config(cli)),
+                cli.max_circuits_per_destination,
+            ),
             kad,
             gossipsub: gossipsub_behaviour(keypair)?,
             identify: identify_behaviour(keypair.public()),

@@ -57,6 +57,16 @@ pub struct Cli {
     #[arg(long, env = "MUSIG2_RELAY_MAX_CIRCUITS_PER_PEER", default_value_t = 64)]
     pub max_circuits_per_peer: usize,
 
+    /// Most circuits relayed to one destination at once, whatever their sources: many
+    /// throwaway sources cannot point the relay's whole budget at one wallet. Above a
+    /// wallet's strangers' pool (16) plus its co-signers.
+    #[arg(
+        long,
+        env = "MUSIG2_RELAY_MAX_CIRCUITS_PER_DESTINATION",
+        default_value_t = 32
+    )]
+    pub max_circuits_per_destination: usize,
+
     /// Longest life of one circuit, in seconds (a signing session can wait on humans).
     #[arg(long, env = "MUSIG2_RELAY_CIRCUIT_SECS", default_value_t = 3600)]
     pub circuit_secs: u32,

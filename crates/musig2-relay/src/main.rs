@@ -4,6 +4,7 @@
 
 mod behaviour;
 mod cli;
+mod dst_cap;
 mod metrics;
 mod records;
 mod server;

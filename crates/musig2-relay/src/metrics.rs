@@ -26,6 +26,7 @@ pub struct Metrics {
     reservations_renewed: Counter,
     circuits: Counter,
     circuits_closed: Counter,
+    circuits_refused_destination_cap: Counter,
     connected_peers: Gauge,
     adverts_accepted: Counter,
     adverts_rejected: Counter,
@@ -54,6 +55,11 @@ impl Metrics {
         );
         let circuits = counter(ours, "circuits", "Circuits opened between two peers");
         let circuits_closed = counter(ours, "circuits_closed", "Circuits closed");
+        let circuits_refused_destination_cap = counter(
+            ours,
+            "circuits_refused_destination_cap",
+            "Circuit requests refused because their destination had its most circuits",
+        );
         let adverts_accepted = counter(
             ours,
             "adverts_accepted",
@@ -102,6 +108,7 @@ impl Metrics {
             reservations_renewed,
             circuits,
             circuits_closed,
+            circuits_refused_destination_cap,
             connected_peers,
             adverts_accepted,
             adverts_rejected,
@@ -161,6 +168,13 @@ impl Metrics {
 
     fn record_gossip(&self, event: &gossipsub::Event) {
         self.libp2p.record(event);
+    }
+
+    /// Counts circuit requests refused by the per-destination cap.
+    pub fn record_destination_cap(&self, refused: u64) {
+        if refused > 0 {
+            self.circuits_refused_destination_cap.inc_by(refused);
+        }
     }
 
     /// Counts one validation verdict on a GossipSub message.

@@ -125,8 +125,10 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,
             event = swarm.select_next_some() => {
+                let refused = swarm.behaviour_mut().relay.take_refused();
                 if let Some(m) = &metrics {
                     m.record(&event);
+                    m.record_destination_cap(refused);
                 }
                 match event {
                     SwarmEvent::NewListenAddr { address, .. } => {

@@ -12,10 +12,12 @@ use libp2p::{identity::Keypair, relay, Multiaddr, PeerId, Swarm};
 use sha2::{Digest, Sha256};
 
 use crate::behaviour::{PeerBehaviour, PeerBehaviourEvent};
+use crate::connection_gate::{ConnectionBudget, ConnectionStats};
 use crate::NetError;
 
 mod deadline;
 mod outbox;
+mod priority;
 mod relays;
 mod session_io;
 
@@ -40,6 +42,8 @@ pub struct NodeConfig {
     pub relays: Vec<Multiaddr>,
     /// Addresses to listen on directly (native peers only; browsers cannot listen).
     pub listen: Vec<Multiaddr>,
+    /// Connection bounds, with room kept for relays and co-signers.
+    pub connections: ConnectionBudget,
 }
 
 /// What the network did, reported to the node's owner.
@@ -116,6 +120,7 @@ enum Command {
     WithMachine(MachineTask),
     Subscribe(String),
     StopAtPhase(musig2_session::Phase),
+    ConnectionStats(oneshot::Sender<ConnectionStats>),
     Shutdown,
 }
 
@@ -211,6 +216,20 @@ impl NodeHandle {
             .map_err(|_| NetError::Stopped)
     }
 
+    /// Current connection counts (strangers, relays and co-signers, evictions).
+    ///
+    /// # Errors
+    /// [`NetError::Stopped`] if the node stopped.
+    pub async fn connection_stats(&self) -> Result<ConnectionStats, NetError> {
+        let (reply, rx) = oneshot::channel();
+        self.commands
+            .clone()
+            .send(Command::ConnectionStats(reply))
+            .await
+            .map_err(|_| NetError::Stopped)?;
+        rx.await.map_err(|_| NetError::Stopped)
+    }
+
     /// Subscribes to a GossipSub topic (for example `musig2:signers:<TYPE>`) so that
     /// advertisements on it reach this node's session machine.
     ///
@@ -253,6 +272,10 @@ pub struct Node {
     stop_at: Option<musig2_session::Phase>,
     /// The machine entered `stop_at`: stop after this turn.
     stop_now: bool,
+    /// Sessions may have started or ended: recompute the gate's priority peers.
+    priority_dirty: bool,
+    /// Peer IDs of signer keys.
+    peer_ids: priority::PeerIdCache,
 }
 
 /// Extracts the peer ID that a multiaddr ends with.
@@ -285,6 +308,7 @@ impl Node {
         }
         let peer_id = keypair.public().to_peer_id();
         let mut swarm = crate::transport::build_peer_swarm(keypair).await?;
+        swarm.behaviour_mut().set_budget(&config.connections);
         for (peer, addr) in &relays {
             swarm.behaviour_mut().kad.add_address(peer, addr.clone());
         }
@@ -314,6 +338,8 @@ impl Node {
             redial_timer: deadline::DeadlineTimer::default(),
             stop_at: None,
             stop_now: false,
+            priority_dirty: true,
+            peer_ids: priority::PeerIdCache::default(),
         };
         Ok((
             node,
@@ -374,7 +400,11 @@ impl Node {
                     Some(Command::WithMachine(task)) => {
                         if let Some(machine) = self.machine.as_mut() {
                             task(machine, crate::clock::now_ms(), &mut self.rng);
+                            self.priority_dirty = true;
                         }
+                    }
+                    Some(Command::ConnectionStats(reply)) => {
+                        let _ = reply.send(self.swarm.behaviour().gate.stats());
                     }
                     Some(Command::Subscribe(topic)) => self.subscribe(&topic),
                     Some(Command::StopAtPhase(phase)) => self.stop_at = Some(phase),
@@ -388,6 +418,7 @@ impl Node {
                 () = redial.fuse() => self.redial_due_relays(),
             }
             self.flush_machine();
+            self.refresh_priority();
             if self.stop_now {
                 break;
             }

@@ -104,6 +104,10 @@ impl Node {
                         .get_record(kad::RecordKey::new(session_id));
                     self.lookups.insert(query, *session_id);
                 }
+                Event::PhaseChanged { .. }
+                | Event::Completed { .. }
+                | Event::Aborted { .. }
+                | Event::Failed { .. } => self.priority_dirty = true,
                 Event::PeerBanned { peer } => {
                     if let Ok(peer) = PeerId::from_bytes(&peer.0) {
                         let _ = self.swarm.disconnect_peer_id(peer);

@@ -52,6 +52,8 @@ pub struct PeerOptions {
     pub auto_join: bool,
     /// Session-layer configuration of every peer.
     pub config: Config,
+    /// Connection bounds of every peer.
+    pub connections: musig2_net::connection_gate::ConnectionBudget,
 }
 
 impl PeerOptions {
@@ -62,6 +64,7 @@ impl PeerOptions {
             listen: Vec::new(),
             auto_join: true,
             config: Config::default(),
+            connections: Default::default(),
         }
     }
 }
@@ -91,6 +94,7 @@ pub async fn start_peer(
     let config = NodeConfig {
         relays: opts.relays.clone(),
         listen: opts.listen.clone(),
+        connections: opts.connections,
     };
     let keypair = keypair_from_signing_key(&secret).unwrap();
     let (node, handle, events) = Node::new(keypair, config, Some(machine)).await.unwrap();
@@ -263,6 +267,23 @@ impl Net {
             }
         }
         sigs
+    }
+}
+
+impl Net {
+    /// Waits as [`Net::signatures`] does, then checks the signatures with [`assert_valid`]
+    /// over every peer's key.
+    pub async fn assert_signed(
+        &mut self,
+        who: &[usize],
+        completed: bool,
+        scheme: Scheme,
+        tweak: TweakSpec,
+        message: &[u8],
+    ) {
+        let sigs = self.signatures(who, completed).await;
+        let sigs: Vec<_> = sigs.into_iter().map(|s| s.2).collect();
+        assert_valid(scheme, &self.keys(), tweak, message, &sigs);
     }
 }
 

@@ -181,3 +181,10 @@ impl RelayProcess {
         let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }
+
+/// The value of the sample `name` (without labels) in a Prometheus text exposition.
+pub fn sample(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}

@@ -6,6 +6,7 @@
 //! parameters, so every scenario replays deterministically.
 
 mod core;
+mod cosigners;
 mod discovery;
 mod identity_api;
 mod inbound;
