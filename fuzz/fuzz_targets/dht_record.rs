@@ -45,7 +45,11 @@ fn raw(u: &mut Unstructured<'_>) -> Result<()> {
     let key = bytes_up_to(u, 40)?;
     let value = rest(u);
     if let Ok(info) = validate_announcement_record(key, value, now) {
-        assert_eq!(info.session_id.as_slice(), key, "accepted under another key");
+        assert_eq!(
+            info.session_id.as_slice(),
+            key,
+            "accepted under another key"
+        );
         assert!(info.expires_at > now, "accepted an expired record");
         let env = Envelope::decode(value).expect("an accepted value decodes");
         let Message::Announcement(ann) = env.message else {
@@ -135,9 +139,16 @@ fn signed(u: &mut Unstructured<'_>) -> Result<()> {
         Ok(())
     };
     let got = validate_announcement_record(&key, &value, now);
-    assert_eq!(got.as_ref().map(|_| ()), expected.as_ref().map(|_| ()), "wrong verdict");
+    assert_eq!(
+        got.as_ref().map(|_| ()),
+        expected.as_ref().map(|_| ()),
+        "wrong verdict"
+    );
     if let Ok(info) = got {
-        assert_eq!((info.session_id, info.scheme, info.sender), (id, scheme, sender));
+        assert_eq!(
+            (info.session_id, info.scheme, info.sender),
+            (id, scheme, sender)
+        );
         assert_eq!(info.expires_at, ann.expires_at);
         if flip_bit(u, &mut value)? {
             assert!(

@@ -9,12 +9,14 @@ mod common;
 
 use common::arena::key_of;
 use common::chain::FakeChain;
-use common::open::{advertisement, bound_sim, complete, get_banned, GARBAGE, MSG};
+use common::open::{
+    advertisement, another_session_completes, get_banned, sim_after_a_session, GARBAGE,
+};
 use common::*;
 use musig2_session::identity::{CachedTiers, IdentityTier};
 use musig2_session::reputation::Standing;
-use musig2_session::wire::{IdentityClaim, KeyBytes, TweakSpec};
-use musig2_session::{Config, ElectionMethod, Error, Event, PeerId};
+use musig2_session::wire::{IdentityClaim, KeyBytes};
+use musig2_session::{Config, Error, Event, PeerId};
 
 /// The node that judges the adverts.
 const AT: usize = 1;
@@ -26,15 +28,46 @@ const TIP: u64 = 400;
 /// A sim whose first honest session completed (co-signers have standing at node `AT`), with
 /// node `AT` verifying identities against `chain`.
 fn sim_with_chain(seed: u64, chain: &FakeChain) -> Sim {
-    let mut sim = bound_sim(seed);
-    let first = sim.create(0, MSG, ElectionMethod::Lexicographic, TweakSpec::None);
-    complete(&mut sim, &first);
+    let mut sim = sim_after_a_session(seed);
     sim.nodes[AT]
         .machine
         .as_mut()
         .unwrap()
         .set_identity_verifier(Box::new(chain.verifier()));
     sim
+}
+
+/// Three keys of one party (`seed`) and a transport peer for each.
+fn throwaway_keys(seed: u64) -> (Vec<[u8; 32]>, Vec<PeerId>) {
+    let sks = (0..3).map(|i| secret(seed, i)).collect();
+    let peers = (0..3)
+        .map(|i| PeerId::new(format!("key {i} of party {seed}").into_bytes()))
+        .collect();
+    (sks, peers)
+}
+
+/// A chain, a sim verifying against it at node `AT`, and honest node 0's identity
+/// registered on it (its secret key, peer and claim).
+struct Registered {
+    chain: FakeChain,
+    sim: Sim,
+    sk: [u8; 32],
+    peer: PeerId,
+    claim: IdentityClaim,
+}
+
+fn node0_registered(seed: u64) -> Registered {
+    let chain = FakeChain::at(TIP);
+    let sim = sim_with_chain(seed, &chain);
+    let (sk, peer) = (sim.nodes[0].sk, sim.nodes[0].peer.clone());
+    let claim = chain.register(&key_of(&sk), REG);
+    Registered {
+        chain,
+        sim,
+        sk,
+        peer,
+        claim,
+    }
 }
 
 /// Delivers an advertisement of `sk`'s key with `claim`, published by `peer`, to node `AT`
@@ -89,10 +122,7 @@ fn banned_event(sim: &Sim, peer: &PeerId) -> bool {
 fn a_banned_key_that_rotates_stays_banned() {
     let chain = FakeChain::at(TIP);
     let mut sim = sim_with_chain(301, &chain);
-    let sks: Vec<[u8; 32]> = (0..3).map(|i| secret(3_010, i)).collect();
-    let peers: Vec<PeerId> = (0..3)
-        .map(|i| PeerId::new(format!("flooder key {i}").into_bytes()))
-        .collect();
+    let (sks, peers) = throwaway_keys(3_010);
     let reg = chain.register(&key_of(&sks[0]), REG);
     advertise(&mut sim, &sks[0], &peers[0], Some(reg)).unwrap();
     assert_eq!(
@@ -121,8 +151,7 @@ fn a_banned_key_that_rotates_stays_banned() {
     );
     assert_eq!(standing(&sim, &peers[2]), Standing::Blacklisted);
 
-    let id = sim.create(0, MSG, ElectionMethod::HashBased, TweakSpec::None);
-    complete(&mut sim, &id);
+    another_session_completes(&mut sim);
 }
 
 /// An honest co-signer (node 0, positive score at node `AT` from a completed session)
@@ -131,10 +160,13 @@ fn a_banned_key_that_rotates_stays_banned() {
 /// honest session completes.
 #[test]
 fn a_good_key_that_rotates_keeps_its_score() {
-    let chain = FakeChain::at(TIP);
-    let mut sim = sim_with_chain(302, &chain);
-    let (old_sk, old_peer) = (sim.nodes[0].sk, sim.nodes[0].peer.clone());
-    let reg = chain.register(&key_of(&old_sk), REG);
+    let Registered {
+        chain,
+        mut sim,
+        sk: old_sk,
+        peer: old_peer,
+        claim: reg,
+    } = node0_registered(302);
     advertise(&mut sim, &old_sk, &old_peer, Some(reg)).unwrap();
     let before = score(&sim, &old_peer);
     assert!(before > 0, "standing from the first session");
@@ -158,8 +190,7 @@ fn a_good_key_that_rotates_keeps_its_score() {
         "revoked"
     );
 
-    let id = sim.create(0, MSG, ElectionMethod::HashBased, TweakSpec::None);
-    complete(&mut sim, &id);
+    another_session_completes(&mut sim);
 }
 
 /// An attacker with a bad record claims an honest signer's identity without a valid chain
@@ -169,10 +200,13 @@ fn a_good_key_that_rotates_keeps_its_score() {
 /// attacker's.
 #[test]
 fn an_unverified_claim_on_a_victims_identity_moves_no_standing() {
-    let chain = FakeChain::at(TIP);
-    let mut sim = sim_with_chain(303, &chain);
-    let (victim_sk, victim_peer) = (sim.nodes[0].sk, sim.nodes[0].peer.clone());
-    let victim = chain.register(&key_of(&victim_sk), REG);
+    let Registered {
+        chain,
+        mut sim,
+        sk: victim_sk,
+        peer: victim_peer,
+        claim: victim,
+    } = node0_registered(303);
     let thief_sk = secret(3_030, 0);
     let thief_peer = PeerId::new(b"identity thief".to_vec());
     for _ in 0..2 {
@@ -219,8 +253,7 @@ fn an_unverified_claim_on_a_victims_identity_moves_no_standing() {
     assert_eq!(score(&sim, &new_peer), victim_score);
     assert_eq!(score(&sim, &victim_peer), victim_score);
 
-    let id = sim.create(0, MSG, ElectionMethod::HashBased, TweakSpec::None);
-    complete(&mut sim, &id);
+    another_session_completes(&mut sim);
 }
 
 /// Tiers the application resolves (`CachedTiers`, `set_identity_tier`) link keys too: a
@@ -229,16 +262,11 @@ fn an_unverified_claim_on_a_victims_identity_moves_no_standing() {
 /// nothing.
 #[test]
 fn resolved_tiers_carry_standing_across_a_rotation() {
-    let mut sim = bound_sim(304);
-    let first = sim.create(0, MSG, ElectionMethod::Lexicographic, TweakSpec::None);
-    complete(&mut sim, &first);
+    let mut sim = sim_after_a_session(304);
     let cap = Config::default().max_known_signers;
     machine(&mut sim).set_identity_verifier(Box::new(CachedTiers::new(cap)));
     let chain = FakeChain::at(TIP);
-    let sks: Vec<[u8; 32]> = (0..3).map(|i| secret(3_040, i)).collect();
-    let peers: Vec<PeerId> = (0..3)
-        .map(|i| PeerId::new(format!("resolved key {i}").into_bytes()))
-        .collect();
+    let (sks, peers) = throwaway_keys(3_040);
     let reg = chain.register(&key_of(&sks[0]), REG);
     advertise(&mut sim, &sks[0], &peers[0], Some(reg)).unwrap();
     assert!(machine(&mut sim).set_identity_tier(key_of(&sks[0]), reg, IdentityTier::Verified));
@@ -262,6 +290,5 @@ fn resolved_tiers_carry_standing_across_a_rotation() {
         Err(Error::Blacklisted)
     );
 
-    let id = sim.create(0, MSG, ElectionMethod::HashBased, TweakSpec::None);
-    complete(&mut sim, &id);
+    another_session_completes(&mut sim);
 }

@@ -105,3 +105,28 @@ pub fn get_banned(sim: &mut Sim, at: usize, peer: &PeerId) {
     }
     panic!("never banned");
 }
+
+/// A [`bound_sim`] whose first honest session completed (the co-signers have standing at
+/// every node).
+pub fn sim_after_a_session(seed: u64) -> Sim {
+    let mut sim = bound_sim(seed);
+    let first = sim.create(
+        0,
+        MSG,
+        musig2_session::ElectionMethod::Lexicographic,
+        TweakSpec::None,
+    );
+    complete(&mut sim, &first);
+    sim
+}
+
+/// Runs one more honest session (hash-based election) to completion.
+pub fn another_session_completes(sim: &mut Sim) {
+    let id = sim.create(
+        0,
+        MSG,
+        musig2_session::ElectionMethod::HashBased,
+        TweakSpec::None,
+    );
+    complete(sim, &id);
+}
