@@ -33,6 +33,37 @@ fn chain_of(chain: &FakeChain, sks: &[[u8; 32]], keys: &[KeyBytes]) -> Vec<Ident
     claims
 }
 
+/// An identity registered to key 0 and rotated once to key 1, at tip `tip`.
+struct Rotated {
+    chain: FakeChain,
+    sks: Vec<[u8; 32]>,
+    keys: Vec<KeyBytes>,
+    claims: Vec<IdentityClaim>,
+    id: [u8; 32],
+}
+
+fn rotated_once(tip: u64) -> Rotated {
+    let chain = FakeChain::at(tip);
+    let (sks, keys) = make_keys(2);
+    let claims = chain_of(&chain, &sks, &keys);
+    let id = identity_id(&claims[0].registration);
+    Rotated {
+        chain,
+        sks,
+        keys,
+        claims,
+        id,
+    }
+}
+
+/// Confirms `n` forged (stranger-signed) rotation outputs of `id`, all indexed.
+fn stuff(chain: &FakeChain, id: &[u8; 32], to: &KeyBytes, n: usize) {
+    let junk = rotation_script(&secret(603, 0), id, to);
+    for i in 0..n {
+        chain.confirm(junk.clone(), 0, 400 + i as u64, Some(*id));
+    }
+}
+
 fn tier(chain: &FakeChain, key: &KeyBytes, claim: &IdentityClaim) -> IdentityTier {
     chain.verifier().tier(key, Some(claim))
 }
@@ -76,10 +107,13 @@ fn a_three_link_chain_verifies_only_its_end_key() {
 /// B current (even when the index lists it later). The holder keeps the identity.
 #[test]
 fn forged_and_out_of_order_links_are_ignored() {
-    let chain = FakeChain::at(400);
-    let (sks, keys) = make_keys(2);
-    let claims = chain_of(&chain, &sks, &keys);
-    let id = identity_id(&claims[0].registration);
+    let Rotated {
+        chain,
+        sks,
+        keys,
+        claims,
+        id,
+    } = rotated_once(400);
     let thief_sk = secret(601, 0);
     let thief = key_of(&thief_sk);
     let forged = |signer: &[u8; 32], height| IdentityClaim {
@@ -134,21 +168,66 @@ fn chain_length_and_candidates_are_bounded() {
     );
     assert_eq!(tier(&chain, &keys[0], &claims[0]), IdentityTier::Unverified);
 
-    let other = FakeChain::at(2_000);
-    let (sks, keys) = make_keys(2);
-    let claims = chain_of(&other, &sks, &keys);
-    let id = identity_id(&claims[0].registration);
-    let junk = rotation_script(&secret(602, 0), &id, &keys[0]);
-    for i in 0..MAX_ROTATION_OUTPUTS - 1 {
-        other.confirm(junk.clone(), 0, 400 + i as u64, Some(id));
-    }
+    let Rotated {
+        chain: other,
+        keys,
+        claims,
+        id,
+        ..
+    } = rotated_once(2_000);
+    stuff(&other, &id, &keys[0], MAX_ROTATION_OUTPUTS - 1);
     assert_eq!(
         tier(&other, &keys[1], &claims[1]),
         IdentityTier::Verified,
         "at the bound"
     );
-    other.confirm(junk, 0, 1_000, Some(id));
+    stuff(&other, &id, &keys[0], 1);
     assert_eq!(tier(&other, &keys[1], &claims[1]), IdentityTier::Unverified);
+}
+
+/// Bounded work per advertisement: an identity stuffed with `MAX_ROTATION_OUTPUTS` forged
+/// rotation outputs costs one walk; repeating the claim, or naming an arbitrary rotation of
+/// one's own, reuses it (registration and claimed rotation looked up, nothing else) until the
+/// tip or the index changes.
+#[test]
+fn repeated_claims_reuse_the_walk() {
+    let r = rotated_once(2_000);
+    let (chain, id) = (&r.chain, r.id);
+    stuff(chain, &id, &r.keys[0], MAX_ROTATION_OUTPUTS - 1);
+    let v = chain.verifier();
+    let cost = |claim: &IdentityClaim, key: &KeyBytes| {
+        let before = chain.lookups();
+        let tier = v.tier(key, Some(claim));
+        (tier, chain.lookups() - before)
+    };
+    let (tier, first) = cost(&r.claims[1], &r.keys[1]);
+    assert_eq!(tier, IdentityTier::Verified);
+    assert!(
+        first >= MAX_ROTATION_OUTPUTS as u64,
+        "the first walk reads every candidate"
+    );
+    assert_eq!(cost(&r.claims[1], &r.keys[1]), (IdentityTier::Verified, 1));
+    let stranger = secret(604, 0);
+    let own = IdentityClaim {
+        registration: r.claims[0].registration,
+        rotation: Some(chain.confirm(
+            rotation_script(&stranger, &id, &key_of(&stranger)),
+            0,
+            1_500,
+            None,
+        )),
+    };
+    assert_eq!(
+        cost(&own, &key_of(&stranger)),
+        (IdentityTier::Unverified, 2)
+    );
+    chain.set_tip(2_001);
+    let (tier, again) = cost(&r.claims[1], &r.keys[1]);
+    assert_eq!(tier, IdentityTier::Verified);
+    assert!(
+        again >= MAX_ROTATION_OUTPUTS as u64,
+        "a new tip walks again"
+    );
 }
 
 /// Compatibility with a chain view that indexes no rotations: the claim's own rotation is

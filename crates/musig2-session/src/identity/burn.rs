@@ -23,7 +23,8 @@
 //! [`MAX_ROTATION_LINKS`] links; an identity beyond either bound is
 //! [`IdentityTier::Unverified`].
 
-use musig2_crypto::bip340;
+mod walk;
+
 use musig2_crypto::hash::tagged_hash;
 
 use super::{IdentityTier, IdentityVerifier};
@@ -93,14 +94,6 @@ pub trait ChainView {
     }
 }
 
-/// A rotation output of an identity, parsed (its signature not yet checked).
-struct Link {
-    point: OutPoint,
-    height: u64,
-    new_key: KeyBytes,
-    sig: [u8; 64],
-}
-
 /// Thresholds of the burn verifier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BurnConfig {
@@ -126,16 +119,34 @@ impl Default for BurnConfig {
 }
 
 /// Verifies burn-based identity claims against a [`ChainView`].
-#[derive(Clone, Debug)]
+///
+/// Keeps a small bounded cache of chain walks (keyed by the identity, the tip and the
+/// indexed rotation outputs), so advertisements repeating a claim cost no signature checks.
+#[derive(Debug)]
 pub struct BurnVerifier<C> {
     chain: C,
     config: BurnConfig,
+    walks: walk::WalkCache,
+}
+
+impl<C: Clone> Clone for BurnVerifier<C> {
+    fn clone(&self) -> Self {
+        Self {
+            chain: self.chain.clone(),
+            config: self.config,
+            walks: walk::WalkCache::default(),
+        }
+    }
 }
 
 impl<C: ChainView> BurnVerifier<C> {
     /// A verifier over `chain`.
     pub fn new(chain: C, config: BurnConfig) -> Self {
-        Self { chain, config }
+        Self {
+            chain,
+            config,
+            walks: walk::WalkCache::default(),
+        }
     }
 
     /// The pushed payload after the LOKAD prefix and the operation byte, if `script` is an
@@ -164,68 +175,6 @@ impl<C: ChainView> BurnVerifier<C> {
             .tip_height()
             .and_then(|tip| tip.checked_sub(out.height))
             .is_some_and(|depth| depth.saturating_add(1) >= confirmations)
-    }
-
-    /// `rot` as a matured rotation of identity `id` no lower than `min_height`, before its
-    /// signature is checked.
-    fn rotation(&self, rot: &OutPoint, id: &[u8; 32], min_height: u64) -> Option<Link> {
-        let out = self.chain.output(rot)?;
-        let payload = Self::payload(&out.script, ROTATE)?;
-        let (pid, key, sig) = (payload.get(..32)?, payload.get(32..65)?, payload.get(65..)?);
-        let (key, sig) = (
-            <KeyBytes>::try_from(key).ok()?,
-            <[u8; 64]>::try_from(sig).ok()?,
-        );
-        (pid == id.as_slice()
-            && out.height >= min_height
-            && self.matured(&out, self.config.rotation_confirmations))
-        .then_some(Link {
-            point: *rot,
-            height: out.height,
-            new_key: key,
-            sig,
-        })
-    }
-
-    /// Follows the chain of identity `id`, registered to `reg_key` at `reg_height`, from the
-    /// candidates the chain view reports plus `hint` (the claim's rotation): the key current
-    /// at its end and its last link (`None` when it never rotated). `None` when a bound is
-    /// exceeded.
-    fn chain_end(
-        &self,
-        id: &[u8; 32],
-        reg_key: KeyBytes,
-        reg_height: u64,
-        hint: Option<OutPoint>,
-    ) -> Option<(KeyBytes, Option<OutPoint>)> {
-        let mut candidates = self.chain.rotations_of(id);
-        if candidates.len() > MAX_ROTATION_OUTPUTS {
-            return None;
-        }
-        candidates.extend(hint);
-        let mut seen = std::collections::BTreeSet::new();
-        let mut links: Vec<Link> = candidates
-            .into_iter()
-            .filter(|op| seen.insert(*op))
-            .filter_map(|op| self.rotation(&op, id, reg_height))
-            .collect();
-        // Chain order; ties keep the view's order (the hint, last, after the index's).
-        links.sort_by_key(|l| l.height);
-        let (mut current, mut last, mut count) = (reg_key, None, 0usize);
-        for link in links {
-            let Some(Ok(xonly)) = current.get(1..).map(<[u8; 32]>::try_from) else {
-                return None;
-            };
-            if !bip340::verify(&xonly, &rotation_message(id, &link.new_key), &link.sig) {
-                continue;
-            }
-            count += 1;
-            if count > MAX_ROTATION_LINKS {
-                return None;
-            }
-            (current, last) = (link.new_key, Some(link.point));
-        }
-        Some((current, last))
     }
 
     /// The identity ID that `claim` establishes for `key`, when the claim checks out (so the
@@ -267,8 +216,8 @@ impl<C: ChainView> IdentityVerifier for BurnVerifier<C> {
         let id = identity_id(&claim.registration);
         // Only the chain's end key, with a claim naming the chain's last link.
         let owner_ok = self
-            .chain_end(&id, reg_key, reg.height, claim.rotation)
-            .is_some_and(|(end, last)| end == *key && last == claim.rotation);
+            .chain_end(&id, reg_key, reg.height, claim.rotation.as_ref())
+            .is_some_and(|end| end.key == *key && end.last == claim.rotation);
         if owner_ok {
             self.tier_of_burn(reg.value)
         } else {
@@ -281,6 +230,7 @@ impl<C: ChainView> IdentityVerifier for BurnVerifier<C> {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use musig2_crypto::bip340;
     use std::collections::BTreeMap;
 
     struct Chain {

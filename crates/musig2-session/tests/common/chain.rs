@@ -21,6 +21,7 @@ struct State {
     outputs: BTreeMap<OutPoint, ChainOutput>,
     rotations: BTreeMap<[u8; 32], Vec<OutPoint>>,
     next: u32,
+    lookups: u64,
 }
 
 /// A chain whose state the test controls; see the module docs.
@@ -50,6 +51,11 @@ impl FakeChain {
         let chain = Self::default();
         chain.set_tip(tip);
         chain
+    }
+
+    /// How many outputs the verifier looked up so far.
+    pub fn lookups(&self) -> u64 {
+        self.0.lock().unwrap().lookups
     }
 
     /// Moves the tip.
@@ -123,7 +129,9 @@ impl ChainView for FakeChain {
     }
 
     fn output(&self, outpoint: &OutPoint) -> Option<ChainOutput> {
-        self.0.lock().unwrap().outputs.get(outpoint).cloned()
+        let mut s = self.0.lock().unwrap();
+        s.lookups += 1;
+        s.outputs.get(outpoint).cloned()
     }
 
     fn rotations_of(&self, id: &[u8; 32]) -> Vec<OutPoint> {
