@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::arena::{key_of, seal};
+use common::arena::key_of;
+use common::open::{advertisement, bound_sim, complete, envelope, MSG};
 use common::*;
 use musig2_session::machine::session_id;
 use musig2_session::wire::{
@@ -14,49 +15,6 @@ use musig2_session::wire::{
 use musig2_session::{Config, ElectionMethod, Error, Event, PeerId, Phase, SessionParams};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-
-const MSG: &[u8] = b"open network session";
-
-fn bound_sim(seed: u64) -> Sim {
-    let mut sim = Sim::new(
-        seed,
-        3,
-        NetParams {
-            latency_min: 5,
-            latency_max: 20,
-            loss: 0,
-            dup: 0,
-        },
-        Config::default(),
-    );
-    sim.bind_peers();
-    sim.record = true;
-    sim
-}
-
-/// A signed envelope of `sk` for `session`, timestamped `now`.
-fn envelope(
-    sk: &[u8; 32],
-    session: [u8; 32],
-    attempt: u32,
-    seq: u64,
-    now: u64,
-    m: Message,
-) -> Vec<u8> {
-    seal(
-        sk,
-        Envelope {
-            scheme: SchemeId::Bip327,
-            session_id: session,
-            sender: key_of(sk),
-            attempt,
-            seq,
-            timestamp: now,
-            message: m,
-            signature: [0; 64],
-        },
-    )
-}
 
 /// An announcement by throwaway key `sk` of a session between it and `victim`.
 fn stranger_announcement(sk: &[u8; 32], victim: [u8; 33], now: u64, created_at: u64) -> Vec<u8> {
@@ -84,18 +42,6 @@ fn join(sim: &mut Sim, i: usize, id: &[u8; 32]) {
         .join(now, id, &mut rng)
         .unwrap();
     sim.drain(i);
-}
-
-fn complete(sim: &mut Sim, id: &[u8; 32]) {
-    sim.blocked.clear();
-    let id = *id;
-    assert!(
-        sim.run_while(sim.now + 120_000, |s| s.all_completed(&id)),
-        "honest session did not complete"
-    );
-    let keys = sim.keys();
-    let sig = sim.signatures(0, &id)[0];
-    assert!(verify_final(&keys, TweakSpec::None, MSG, &sig));
 }
 
 fn score(sim: &Sim, at: usize, peer: &PeerId) -> i32 {
@@ -555,13 +501,7 @@ fn nonces_bind_the_session_and_attempt() {
 }
 
 fn advert(sk: &[u8; 32], peer: &PeerId, now: u64, expires_at: u64, seq: u64) -> Vec<u8> {
-    let ad = musig2_session::wire::Advertisement {
-        tx_types: vec!["spend".into()],
-        peer_id: peer.0.clone(),
-        identity: None,
-        expires_at,
-    };
-    envelope(sk, [0; 32], 0, seq, now, Message::Advertisement(ad))
+    advertisement(sk, peer, None, now, expires_at, seq)
 }
 
 /// Class 4: 5,000 throwaway peers each get themselves graylisted with five undecodable

@@ -6,16 +6,25 @@
 //! `OP_RETURN push("LTMS" ‖ 0x02 ‖ identity_id ‖ new_key33)` moves the identity to a new key
 //! after 6 confirmations. Chain look-ups come from the application through [`ChainView`].
 //!
-//! A rotation must be authorised by the identity's current (registered) key: its payload is
-//! `identity_id ‖ new_key33 ‖ sig64`, where `sig64` is a BIP-340 signature by the x-only
-//! form of the registered key over
+//! A rotation must be authorised by the identity's key current at that point of its chain:
+//! its payload is `identity_id ‖ new_key33 ‖ sig64`, where `sig64` is a BIP-340 signature by
+//! the x-only form of the current key over
 //! `tagged_hash("musig2-p2p/v1/rotation", identity_id ‖ new_key33)`. The 134-byte push
 //! needs `OP_PUSHDATA1` and so exceeds the 80-byte standard relay limit of `OP_RETURN`
 //! outputs: rotations are non-standard and must be mined directly (documented in
-//! protocol.md §7.5). Once a rotation has matured, the registered key no longer gets the
-//! identity's tier (the chain view reports the identity's rotation, [`ChainView::rotation_of`]).
+//! protocol.md §7.5).
+//!
+//! Chains are followed: registered key A, a rotation signed by A to B, one signed by B to C,
+//! and so on ([`ChainView::rotations_of`] lists the candidates). Only the chain's end key gets
+//! the identity's tier, and only with a claim naming the chain's last link; every earlier key
+//! is revoked. A candidate not signed by the key current at that point, not matured, or
+//! lower than the previous link is ignored. Work is bounded: at most
+//! [`MAX_ROTATION_OUTPUTS`] candidates (one signature check each) and
+//! [`MAX_ROTATION_LINKS`] links; an identity beyond either bound is
+//! [`IdentityTier::Unverified`].
 
-use musig2_crypto::bip340;
+mod walk;
+
 use musig2_crypto::hash::tagged_hash;
 
 use super::{IdentityTier, IdentityVerifier};
@@ -33,6 +42,16 @@ pub const IDENTITY_TAG: &str = "musig2-p2p/v1/identity";
 
 /// Domain-separation tag of rotation authorisations.
 pub const ROTATION_TAG: &str = "musig2-p2p/v1/rotation";
+
+/// Most rotation links followed from a registration. An identity whose chain has more
+/// authorised links is [`IdentityTier::Unverified`] (bounded work; a holder that needs more
+/// rotations registers anew).
+pub const MAX_ROTATION_LINKS: usize = 16;
+
+/// Most rotation outputs of one identity the verifier examines (each costs one signature
+/// check). An identity for which the chain view reports more (forged candidates included) is
+/// [`IdentityTier::Unverified`]: it fails closed rather than miss a revocation.
+pub const MAX_ROTATION_OUTPUTS: usize = 64;
 
 /// The message the current key signs (BIP-340) to rotate identity `id` to `new_key`.
 pub fn rotation_message(id: &[u8; 32], new_key: &KeyBytes) -> [u8; 32] {
@@ -65,11 +84,13 @@ pub trait ChainView {
     fn tip_height(&self) -> Option<u64>;
     /// The confirmed output at `outpoint`, if any.
     fn output(&self, outpoint: &OutPoint) -> Option<ChainOutput>;
-    /// The first confirmed rotation output of identity `id` (an `OP_RETURN` of the rotation
-    /// form naming `id`), if the application's index knows one. Used to revoke the
-    /// registered key once the identity has moved. Default: none known.
-    fn rotation_of(&self, _id: &[u8; 32]) -> Option<OutPoint> {
-        None
+    /// Every confirmed rotation output of identity `id` (an `OP_RETURN` of the rotation form
+    /// naming `id`) the application's index knows, in chain order (by height, then position
+    /// in the block), forged ones included: the verifier checks each. Used to follow the
+    /// identity's chain and so revoke every key it moved away from. Default: none known (a
+    /// claim's own rotation is then the only link considered, and nothing is revoked).
+    fn rotations_of(&self, _id: &[u8; 32]) -> Vec<OutPoint> {
+        Vec::new()
     }
 }
 
@@ -98,16 +119,34 @@ impl Default for BurnConfig {
 }
 
 /// Verifies burn-based identity claims against a [`ChainView`].
-#[derive(Clone, Debug)]
+///
+/// Keeps a small bounded cache of chain walks (keyed by the identity, the tip and the
+/// indexed rotation outputs), so advertisements repeating a claim cost no signature checks.
+#[derive(Debug)]
 pub struct BurnVerifier<C> {
     chain: C,
     config: BurnConfig,
+    walks: walk::WalkCache,
+}
+
+impl<C: Clone> Clone for BurnVerifier<C> {
+    fn clone(&self) -> Self {
+        Self {
+            chain: self.chain.clone(),
+            config: self.config,
+            walks: walk::WalkCache::default(),
+        }
+    }
 }
 
 impl<C: ChainView> BurnVerifier<C> {
     /// A verifier over `chain`.
     pub fn new(chain: C, config: BurnConfig) -> Self {
-        Self { chain, config }
+        Self {
+            chain,
+            config,
+            walks: walk::WalkCache::default(),
+        }
     }
 
     /// The pushed payload after the LOKAD prefix and the operation byte, if `script` is an
@@ -136,41 +175,6 @@ impl<C: ChainView> BurnVerifier<C> {
             .tip_height()
             .and_then(|tip| tip.checked_sub(out.height))
             .is_some_and(|depth| depth.saturating_add(1) >= confirmations)
-    }
-
-    /// Whether `rot` is a matured rotation of identity `id` (registered to `reg_key`, at
-    /// `reg_height`) to `new_key`, signed by the registered key.
-    fn authorised_rotation(
-        &self,
-        rot: &OutPoint,
-        id: &[u8; 32],
-        reg_key: &[u8],
-        reg_height: u64,
-        new_key: Option<&KeyBytes>,
-    ) -> bool {
-        let Some(out) = self.chain.output(rot) else {
-            return false;
-        };
-        let Some(payload) = Self::payload(&out.script, ROTATE) else {
-            return false;
-        };
-        let (Some(pid), Some(key), Some(sig)) =
-            (payload.get(..32), payload.get(32..65), payload.get(65..))
-        else {
-            return false;
-        };
-        let (Ok(key), Ok(sig), Some(Ok(xonly))) = (
-            <KeyBytes>::try_from(key),
-            <[u8; 64]>::try_from(sig),
-            reg_key.get(1..).map(<[u8; 32]>::try_from),
-        ) else {
-            return false;
-        };
-        pid == id.as_slice()
-            && new_key.is_none_or(|k| *k == key)
-            && out.height >= reg_height
-            && self.matured(&out, self.config.rotation_confirmations)
-            && bip340::verify(&xonly, &rotation_message(id, &key), &sig)
     }
 
     /// The identity ID that `claim` establishes for `key`, when the claim checks out (so the
@@ -206,17 +210,14 @@ impl<C: ChainView> IdentityVerifier for BurnVerifier<C> {
         if !self.matured(&reg, self.config.registration_confirmations) {
             return IdentityTier::Unverified;
         }
-        let id = identity_id(&claim.registration);
-        let owner_ok = match &claim.rotation {
-            // The registered key, unless the identity has rotated away from it.
-            None => {
-                reg_key == key.as_slice()
-                    && !self.chain.rotation_of(&id).is_some_and(|rot| {
-                        self.authorised_rotation(&rot, &id, reg_key, reg.height, None)
-                    })
-            }
-            Some(rot) => self.authorised_rotation(rot, &id, reg_key, reg.height, Some(key)),
+        let Ok(reg_key) = <KeyBytes>::try_from(reg_key) else {
+            return IdentityTier::Unverified;
         };
+        let id = identity_id(&claim.registration);
+        // Only the chain's end key, with a claim naming the chain's last link.
+        let owner_ok = self
+            .chain_end(&id, reg_key, reg.height, claim.rotation.as_ref())
+            .is_some_and(|end| end.key == *key && end.last == claim.rotation);
         if owner_ok {
             self.tier_of_burn(reg.value)
         } else {
@@ -229,12 +230,13 @@ impl<C: ChainView> IdentityVerifier for BurnVerifier<C> {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use musig2_crypto::bip340;
     use std::collections::BTreeMap;
 
     struct Chain {
         tip: u64,
         outputs: BTreeMap<OutPoint, ChainOutput>,
-        rotations: BTreeMap<[u8; 32], OutPoint>,
+        rotations: BTreeMap<[u8; 32], Vec<OutPoint>>,
     }
 
     impl ChainView for Chain {
@@ -244,8 +246,8 @@ mod tests {
         fn output(&self, o: &OutPoint) -> Option<ChainOutput> {
             self.outputs.get(o).cloned()
         }
-        fn rotation_of(&self, id: &[u8; 32]) -> Option<OutPoint> {
-            self.rotations.get(id).copied()
+        fn rotations_of(&self, id: &[u8; 32]) -> Vec<OutPoint> {
+            self.rotations.get(id).cloned().unwrap_or_default()
         }
     }
 
@@ -306,7 +308,7 @@ mod tests {
             rot(script(ROTATE, &[id.as_slice(), &thief].concat())),
         );
         outputs.insert(point(4), rot(signed_rotation(&thief_sk, &id, &thief)));
-        let verifier = |tip, rotations: BTreeMap<[u8; 32], OutPoint>| {
+        let verifier = |tip, rotations: BTreeMap<[u8; 32], Vec<OutPoint>>| {
             BurnVerifier::new(
                 Chain {
                     tip,
@@ -341,19 +343,19 @@ mod tests {
             "not its key"
         );
         // Revocation: once the signed rotation has matured, the registered key loses the tier.
-        let revoked = verifier(305, BTreeMap::from([(id, point(2))]));
+        let revoked = verifier(305, BTreeMap::from([(id, vec![point(2)])]));
         assert_eq!(
             revoked.tier(&key, Some(&claim(None))),
             IdentityTier::Unverified
         );
-        let young = verifier(304, BTreeMap::from([(id, point(2))]));
+        let young = verifier(304, BTreeMap::from([(id, vec![point(2)])]));
         assert_eq!(
             young.tier(&key, Some(&claim(None))),
             IdentityTier::Verified,
             "not matured"
         );
         // A thief's rotation reported by the index does not revoke the owner.
-        let framed = verifier(305, BTreeMap::from([(id, point(4))]));
+        let framed = verifier(305, BTreeMap::from([(id, vec![point(4)])]));
         assert_eq!(
             framed.tier(&key, Some(&claim(None))),
             IdentityTier::Verified

@@ -4,7 +4,7 @@ mod burn;
 
 pub use burn::{
     identity_id, rotation_message, BurnConfig, BurnVerifier, ChainOutput, ChainView, LOKAD_PREFIX,
-    ROTATION_TAG,
+    MAX_ROTATION_LINKS, MAX_ROTATION_OUTPUTS, ROTATION_TAG,
 };
 
 use std::collections::BTreeSet;

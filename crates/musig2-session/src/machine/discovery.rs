@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::identity::IdentityTier;
 use crate::peer::PeerId;
 use crate::rate_limit::RateViolation;
+use crate::reputation::Standing;
 use crate::wire::{
     signers_topic, Advertisement, Envelope, IdentityClaim, KeyBytes, Kind, Message, SigningRequest,
 };
@@ -79,6 +80,15 @@ impl Machine {
             }
         }
         let tier = self.verifier.tier(&env.sender, ad.identity.as_ref());
+        // A verified identity brings its standing along (a rotated-in key of a banned
+        // identity is refused like the banned key).
+        if let Some(claim) = &ad.identity {
+            match self.link_identity(&env.sender, from, claim, tier, now) {
+                Standing::Good => {}
+                Standing::Graylisted { .. } => return Err(Error::Graylisted),
+                Standing::Blacklisted => return Err(Error::Blacklisted),
+            }
+        }
         self.keys.admit(from, &env.sender, tier, now)?;
         let known = KnownSigner {
             peer: from.clone(),

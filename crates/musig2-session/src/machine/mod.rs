@@ -88,6 +88,9 @@ pub struct Machine {
     keys: KeyRegistry,
     verifier: Box<dyn IdentityVerifier + Send>,
     directory: BoundedMap<KeyBytes, discovery::KnownSigner>,
+    /// The key and peer each verified identity was last seen under (reputation follows the
+    /// identity across a rotation; see `identity_api`).
+    identities: BoundedMap<[u8; 32], identity_api::Holder>,
     /// Our signing requests: expiry and the keys asked (only they may accept).
     requests: BoundedMap<[u8; 32], (u64, Vec<KeyBytes>)>,
     /// DHT look-ups asked for: when, and the transport peer whose message prompted it.
@@ -129,6 +132,7 @@ impl Machine {
             ),
             keys: KeyRegistry::new(config.key_caps, cap),
             directory: BoundedMap::new(config.max_known_signers),
+            identities: BoundedMap::new(config.max_known_signers),
             requests: BoundedMap::new(config.max_sessions),
             lookups: BoundedMap::new(config.max_sessions),
             parked: parked::Parked::default(),

@@ -9,6 +9,8 @@
 )]
 
 pub mod arena;
+pub mod chain;
+pub mod open;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
