@@ -110,7 +110,19 @@ pub fn kad_behaviour(
     max_records: usize,
     inserts: kad::StoreInserts,
 ) -> kad::Behaviour<kad::store::MemoryStore> {
+    kad_behaviour_replicated(peer_id, max_records, inserts, kad::K_VALUE)
+}
+
+/// As [`kad_behaviour`], storing each record on the `replication` closest servers (relays
+/// choose it with `--replication`; Kademlia's default is 20).
+pub fn kad_behaviour_replicated(
+    peer_id: PeerId,
+    max_records: usize,
+    inserts: kad::StoreInserts,
+    replication: std::num::NonZeroUsize,
+) -> kad::Behaviour<kad::store::MemoryStore> {
     let mut config = kad::Config::new(KAD_PROTOCOL);
+    config.set_replication_factor(replication);
     config.set_query_timeout(Duration::from_secs(30));
     config.set_record_filtering(inserts);
     let store_config = kad::store::MemoryStoreConfig {

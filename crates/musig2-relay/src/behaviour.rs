@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use libp2p::identity::Keypair;
 use libp2p::{gossipsub, identify, kad, ping, relay};
-use musig2_net::behaviour::{gossipsub_behaviour, identify_behaviour, kad_behaviour};
+use musig2_net::behaviour::{gossipsub_behaviour, identify_behaviour, kad_behaviour_replicated};
 
 use crate::cli::Cli;
 
@@ -74,7 +74,14 @@ impl RelayBehaviour {
     pub fn new(keypair: &Keypair, cli: &Cli) -> Result<Self, musig2_net::NetError> {
         let peer_id = keypair.public().to_peer_id();
         // Inbound PUTs are handed to the relay, which validates them first (`crate::records`).
-        let mut kad = kad_behaviour(peer_id, cli.max_records, kad::StoreInserts::FilterBoth);
+        let replication =
+            std::num::NonZeroUsize::new(cli.replication).unwrap_or(libp2p::kad::K_VALUE);
+        let mut kad = kad_behaviour_replicated(
+            peer_id,
+            cli.max_records,
+            kad::StoreInserts::FilterBoth,
+            replication,
+        );
         kad.set_mode(Some(kad::Mode::Server));
         Ok(Self {
             relay: crate::dst_cap::DstCap::new(

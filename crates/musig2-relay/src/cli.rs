@@ -43,11 +43,17 @@ pub struct Cli {
     #[arg(long, env = "MUSIG2_RELAY_MAX_RECORDS", default_value_t = 16_384)]
     pub max_records: usize,
 
-    /// Records one peer (the authenticated sender of the PUT) may have stored at once; a
-    /// further PUT from it is refused until one of its records expires. The default matches
-    /// a wallet's session table (64 sessions).
-    #[arg(long, env = "MUSIG2_RELAY_MAX_RECORDS_PER_PEER", default_value_t = 64)]
-    pub max_records_per_peer: usize,
+    /// Records one author (the signer key that signed the announcement) may have stored at
+    /// once, whoever sends them (relays replicate each other's records); a further record of
+    /// that author is refused until one of its records expires. The default matches a
+    /// wallet's session table (64 sessions). `--max-records-per-peer` is the old name.
+    #[arg(
+        long,
+        alias = "max-records-per-peer",
+        env = "MUSIG2_RELAY_MAX_RECORDS_PER_AUTHOR",
+        default_value_t = 64
+    )]
+    pub max_records_per_author: usize,
 
     /// Most circuits relayed at once.
     #[arg(long, env = "MUSIG2_RELAY_MAX_CIRCUITS", default_value_t = 8192)]
@@ -92,6 +98,16 @@ pub struct Cli {
         default_values_t = default_topic_types()
     )]
     pub topic_types: Vec<String>,
+
+    /// Another relay to peer with (`…/p2p/<peer id>`); repeatable. The relay keeps a
+    /// connection to each (re-dialling with backoff) and learns further relays through the
+    /// DHT, so relays form one Kademlia DHT and one GossipSub mesh.
+    #[arg(long = "peer", env = "MUSIG2_RELAY_PEERS", value_delimiter = ',')]
+    pub peers: Vec<Multiaddr>,
+
+    /// Kademlia replication factor: how many of the closest relays a record is stored on.
+    #[arg(long, env = "MUSIG2_RELAY_REPLICATION", default_value_t = 20)]
+    pub replication: usize,
 
     /// Address of the Prometheus metrics endpoint (`GET /metrics`), e.g. `127.0.0.1:9464`.
     /// Off unless given.

@@ -6,6 +6,7 @@ mod behaviour;
 mod cli;
 mod dst_cap;
 mod metrics;
+mod peering;
 mod records;
 mod server;
 mod state;

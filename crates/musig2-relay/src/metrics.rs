@@ -83,7 +83,7 @@ impl Metrics {
         let records_over_quota = counter(
             ours,
             "dht_records_over_quota",
-            "DHT PUTs refused: the sending peer holds --max-records-per-peer records",
+            "DHT PUTs refused: the record's author holds --max-records-per-author records",
         );
         let records_store_full = counter(
             ours,
@@ -194,7 +194,7 @@ impl Metrics {
             Ok(Admitted::Stored | Admitted::Replaced) => self.records_stored.inc(),
             Ok(Admitted::Kept) => 0,
             Err(Refusal::Invalid(_)) => self.records_invalid.inc(),
-            Err(Refusal::PeerQuota) => self.records_over_quota.inc(),
+            Err(Refusal::AuthorQuota) => self.records_over_quota.inc(),
             Err(Refusal::StoreFull) => self.records_store_full.inc(),
         };
         self.records.set(i64::try_from(stored).unwrap_or(i64::MAX));

@@ -8,28 +8,31 @@
 //! - its key holds nothing yet, or a record that expires earlier (a session ID hashes its
 //!   announcement, `expires_at` included, so two valid records of one key normally expire
 //!   together: the stored one is kept, and a re-PUT changes nothing);
-//! - the peer that sent it (the authenticated transport `source`, not the record's
-//!   self-declared `publisher`) holds fewer than `max_per_peer` stored records;
+//! - its author (the signer key that signed the announcement envelope, which nobody else
+//!   can forge) holds fewer than `max_per_author` stored records. The author, not the
+//!   transport peer that sent the PUT, is counted: relays replicate each other's records,
+//!   and a relay passing on thousands of records must not use up a quota, while a flooder
+//!   needs a signing key per `max_per_author` records either way;
 //! - the store is not full (`--max-records`).
 //!
 //! Stored records expire with their session: the guard removes them, and forgets them in the
-//! per-peer counts, at their `expires_at`.
+//! per-author counts, at their `expires_at`.
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use libp2p::kad::store::{MemoryStore, RecordStore};
 use libp2p::kad::{Record, RecordKey};
-use libp2p::PeerId;
 use musig2_session::record::validate_announcement_record;
+use musig2_session::wire::KeyBytes;
 
 /// Why a PUT was not stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// Not a valid announcement record for its key (the session layer's reason code).
     Invalid(&'static str),
-    /// The sending peer already holds `max_per_peer` records.
-    PeerQuota,
+    /// The record's author already holds `max_per_author` records.
+    AuthorQuota,
     /// The store holds `--max-records` records.
     StoreFull,
 }
@@ -39,7 +42,7 @@ impl Refusal {
     pub fn label(&self) -> &'static str {
         match self {
             Self::Invalid(_) => "invalid",
-            Self::PeerQuota => "peer_quota",
+            Self::AuthorQuota => "author_quota",
             Self::StoreFull => "store_full",
         }
     }
@@ -57,26 +60,26 @@ pub enum Admitted {
 }
 
 struct Entry {
-    source: PeerId,
+    author: KeyBytes,
     expires_at: u64,
 }
 
-/// Validation, per-peer quotas and expiry of the records the relay stores.
+/// Validation, per-author quotas and expiry of the records the relay stores.
 pub struct RecordGuard {
-    max_per_peer: usize,
+    max_per_author: usize,
     entries: HashMap<RecordKey, Entry>,
     by_expiry: BTreeSet<(u64, Vec<u8>)>,
-    per_peer: HashMap<PeerId, usize>,
+    per_author: HashMap<KeyBytes, usize>,
 }
 
 impl RecordGuard {
-    /// A guard letting each peer hold at most `max_per_peer` stored records.
-    pub fn new(max_per_peer: usize) -> Self {
+    /// A guard letting each author hold at most `max_per_author` stored records.
+    pub fn new(max_per_author: usize) -> Self {
         Self {
-            max_per_peer,
+            max_per_author,
             entries: HashMap::new(),
             by_expiry: BTreeSet::new(),
-            per_peer: HashMap::new(),
+            per_author: HashMap::new(),
         }
     }
 
@@ -85,20 +88,19 @@ impl RecordGuard {
         self.entries.len()
     }
 
-    /// Records held by `peer`.
-    pub fn held_by(&self, peer: &PeerId) -> usize {
-        self.per_peer.get(peer).copied().unwrap_or(0)
+    /// Records held by `author`.
+    pub fn held_by(&self, author: &KeyBytes) -> usize {
+        self.per_author.get(author).copied().unwrap_or(0)
     }
 
-    /// Decides on a PUT of `record` from `source` at `now` (ms since the epoch) and, when it
-    /// is admitted, stores it in `store` with its expiry capped at the session's.
+    /// Decides on a PUT of `record` at `now` (ms since the epoch) and, when it is admitted,
+    /// stores it in `store` with its expiry capped at the session's.
     ///
     /// # Errors
     /// A [`Refusal`] when nothing was stored; the store is then unchanged.
     pub fn admit(
         &mut self,
         now: u64,
-        source: PeerId,
         mut record: Record,
         store: &mut MemoryStore,
     ) -> Result<Admitted, Refusal> {
@@ -108,15 +110,16 @@ impl RecordGuard {
         let existing = self
             .entries
             .get(&record.key)
-            .map(|e| (e.source, e.expires_at));
+            .map(|e| (e.author, e.expires_at));
         if let Some((_, expires_at)) = existing {
             if expires_at >= info.expires_at {
                 return Ok(Admitted::Kept);
             }
         }
-        let moves_to_source = existing.is_none_or(|(owner, _)| owner != source);
-        if moves_to_source && self.held_by(&source) >= self.max_per_peer {
-            return Err(Refusal::PeerQuota);
+        let author = info.sender;
+        let moves_to_author = existing.is_none_or(|(owner, _)| owner != author);
+        if moves_to_author && self.held_by(&author) >= self.max_per_author {
+            return Err(Refusal::AuthorQuota);
         }
         let lifetime = Duration::from_millis(info.expires_at.saturating_sub(now));
         let session_end = Instant::now().checked_add(lifetime);
@@ -130,11 +133,11 @@ impl RecordGuard {
             self.forget(&key, owner, expires_at);
         }
         self.by_expiry.insert((info.expires_at, key.to_vec()));
-        *self.per_peer.entry(source).or_insert(0) += 1;
+        *self.per_author.entry(author).or_insert(0) += 1;
         self.entries.insert(
             key,
             Entry {
-                source,
+                author,
                 expires_at: info.expires_at,
             },
         );
@@ -153,7 +156,7 @@ impl RecordGuard {
             }
             let key = RecordKey::new(&raw);
             if let Some(entry) = self.entries.get(&key) {
-                let owner = entry.source;
+                let owner = entry.author;
                 store.remove(&key);
                 self.forget(&key, owner, expires_at);
             } else {
@@ -162,13 +165,13 @@ impl RecordGuard {
         }
     }
 
-    fn forget(&mut self, key: &RecordKey, owner: PeerId, expires_at: u64) {
+    fn forget(&mut self, key: &RecordKey, owner: KeyBytes, expires_at: u64) {
         self.entries.remove(key);
         self.by_expiry.remove(&(expires_at, key.to_vec()));
-        if let Some(n) = self.per_peer.get_mut(&owner) {
+        if let Some(n) = self.per_author.get_mut(&owner) {
             *n = n.saturating_sub(1);
             if *n == 0 {
-                self.per_peer.remove(&owner);
+                self.per_author.remove(&owner);
             }
         }
     }
@@ -225,7 +228,7 @@ mod tests {
 
     fn store(max_records: usize) -> MemoryStore {
         MemoryStore::with_config(
-            PeerId::random(),
+            libp2p::PeerId::random(),
             MemoryStoreConfig {
                 max_records,
                 ..Default::default()
@@ -237,64 +240,62 @@ mod tests {
     fn garbage_never_replaces_a_valid_record_and_a_re_put_keeps_it() {
         let mut store = store(100);
         let mut guard = RecordGuard::new(4);
-        let (honest, _) = Creator::new(1).record();
-        let owner = PeerId::random();
+        let mut owner = Creator::new(1);
+        let (honest, _) = owner.record();
         assert_eq!(
-            guard.admit(NOW, owner, honest.clone(), &mut store),
+            guard.admit(NOW, honest.clone(), &mut store),
             Ok(Admitted::Stored)
         );
-        let stranger = PeerId::random();
         let garbage = Record::new(honest.key.clone(), b"garbage".to_vec());
         assert_eq!(
-            guard.admit(NOW, stranger, garbage, &mut store),
+            guard.admit(NOW, garbage, &mut store),
             Err(Refusal::Invalid("malformed"))
         );
         // A valid announcement of another session under the honest key.
-        let (other, _) = Creator::new(2).record();
+        let mut stranger = Creator::new(2);
+        let (other, _) = stranger.record();
         let mut moved = other.clone();
         moved.key = honest.key.clone();
         assert_eq!(
-            guard.admit(NOW, stranger, moved, &mut store),
+            guard.admit(NOW, moved, &mut store),
             Err(Refusal::Invalid("sessionIdMismatch"))
         );
         assert_eq!(
-            guard.admit(NOW, stranger, honest.clone(), &mut store),
+            guard.admit(NOW, honest.clone(), &mut store),
             Ok(Admitted::Kept)
         );
         assert_eq!(store.get(&honest.key).unwrap().value, honest.value);
-        assert_eq!(guard.held_by(&owner), 1);
-        assert_eq!(guard.held_by(&stranger), 0);
+        assert_eq!(guard.held_by(&owner.machine.public_key()), 1);
+        assert_eq!(guard.held_by(&stranger.machine.public_key()), 0);
     }
 
     #[test]
-    fn one_peer_is_capped_others_are_not_and_expiry_frees_the_quota() {
+    fn one_author_is_capped_others_are_not_and_expiry_frees_the_quota() {
         let mut store = store(100);
         let mut guard = RecordGuard::new(3);
         let mut flooder = Creator::new(3);
-        let peer = PeerId::random();
         let mut last_expiry = 0;
         for _ in 0..3 {
             let (r, expires) = flooder.record();
             last_expiry = expires;
-            assert_eq!(guard.admit(NOW, peer, r, &mut store), Ok(Admitted::Stored));
+            assert_eq!(guard.admit(NOW, r, &mut store), Ok(Admitted::Stored));
         }
         let (extra, _) = flooder.record();
         assert_eq!(
-            guard.admit(NOW, peer, extra.clone(), &mut store),
-            Err(Refusal::PeerQuota)
+            guard.admit(NOW, extra.clone(), &mut store),
+            Err(Refusal::AuthorQuota)
         );
         assert!(store.get(&extra.key).is_none());
         let (honest, _) = Creator::new(4).record();
-        let honest_peer = PeerId::random();
         assert_eq!(
-            guard.admit(NOW, honest_peer, honest.clone(), &mut store),
+            guard.admit(NOW, honest.clone(), &mut store),
             Ok(Admitted::Stored)
         );
         assert_eq!(guard.len(), 4);
         // Once the flooder's sessions expired, its records are gone and its quota is free.
         let later = last_expiry;
         guard.expire(later, &mut store);
-        assert_eq!(guard.held_by(&peer), 0);
+        assert_eq!(guard.held_by(&flooder.machine.public_key()), 0);
         assert_eq!(store.records().count(), 0);
         assert_eq!(guard.len(), 0);
     }
@@ -304,14 +305,33 @@ mod tests {
         let mut store = store(1);
         let mut guard = RecordGuard::new(10);
         let mut c = Creator::new(5);
-        let peer = PeerId::random();
         let (a, _) = c.record();
         let (b, _) = c.record();
-        assert_eq!(guard.admit(NOW, peer, a, &mut store), Ok(Admitted::Stored));
+        assert_eq!(guard.admit(NOW, a, &mut store), Ok(Admitted::Stored));
+        assert_eq!(guard.admit(NOW, b, &mut store), Err(Refusal::StoreFull));
+        assert_eq!(guard.held_by(&c.machine.public_key()), 1);
+    }
+
+    #[test]
+    fn records_count_against_their_author_whoever_relays_them() {
+        // One relay replicating the records of many authors to us is not capped ...
+        let mut store = store(100);
+        let mut guard = RecordGuard::new(2);
+        for seed in 10..20 {
+            let (r, _) = Creator::new(seed).record();
+            assert_eq!(guard.admit(NOW, r, &mut store), Ok(Admitted::Stored));
+        }
+        assert_eq!(guard.len(), 10);
+        // ... while one author is, however many peers relay its records.
+        let mut author = Creator::new(30);
+        for _ in 0..2 {
+            let (r, _) = author.record();
+            assert_eq!(guard.admit(NOW, r, &mut store), Ok(Admitted::Stored));
+        }
+        let (third, _) = author.record();
         assert_eq!(
-            guard.admit(NOW, peer, b, &mut store),
-            Err(Refusal::StoreFull)
+            guard.admit(NOW, third, &mut store),
+            Err(Refusal::AuthorQuota)
         );
-        assert_eq!(guard.held_by(&peer), 1);
     }
 }

@@ -11,13 +11,14 @@ use libp2p::core::upgrade::Version;
 use libp2p::core::Transport as _;
 use libp2p::multiaddr::Protocol;
 use libp2p::swarm::SwarmEvent;
-use libp2p::{gossipsub, kad, noise, tcp, websocket, yamux, Multiaddr, Swarm};
+use libp2p::{gossipsub, identify, kad, noise, tcp, websocket, yamux, Multiaddr, Swarm};
 use musig2_session::wire::signers_topic;
 use prometheus_client::registry::Registry;
 
 use crate::behaviour::{RelayBehaviour, RelayBehaviourEvent};
 use crate::cli::Cli;
 use crate::metrics::Metrics;
+use crate::peering::Peering;
 use crate::records::RecordGuard;
 use crate::state;
 use crate::validator::{AdvertValidator, Verdict};
@@ -39,6 +40,9 @@ pub enum ServerError {
         /// The transport's reason.
         reason: String,
     },
+    /// A `--peer` address is unusable.
+    #[error(transparent)]
+    Peer(#[from] crate::peering::PeerAddressError),
     /// The metrics endpoint could not be bound.
     #[error("cannot serve metrics on {address}: {reason}")]
     Metrics {
@@ -94,6 +98,7 @@ fn build_swarm(cli: &Cli) -> Result<Swarm<RelayBehaviour>, ServerError> {
 /// # Errors
 /// [`ServerError`] when the node cannot start (bad state, busy port, …).
 pub async fn run(cli: Cli) -> Result<(), ServerError> {
+    let mut peering = Peering::new(&cli.peers)?;
     let mut swarm = build_swarm(&cli)?;
     let peer_id = *swarm.local_peer_id();
     for address in &cli.listen {
@@ -113,9 +118,11 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
             tracing::warn!("cannot join {topic}: {e}");
         }
     }
+    peering.start(&mut swarm);
+    let mut redial = tokio::time::interval(Duration::from_millis(250));
     let metrics = start_metrics(&cli).await?;
     let mut validator = AdvertValidator::new(now_ms());
-    let mut records = RecordGuard::new(cli.max_records_per_peer);
+    let mut records = RecordGuard::new(cli.max_records_per_author);
     print_line(&format!("peer id: {peer_id}"));
 
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -124,6 +131,7 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,
+            _ = redial.tick() => peering.redial_due(&mut swarm),
             event = swarm.select_next_some() => {
                 let refused = swarm.behaviour_mut().relay.take_refused();
                 if let Some(m) = &metrics {
@@ -145,7 +153,17 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
                     }
                     SwarmEvent::ConnectionEstablished { peer_id, endpoint, .. } => {
                         tracing::debug!(%peer_id, addr = %endpoint.get_remote_address(), "connection established");
+                        peering.connected(&mut swarm, peer_id);
                     }
+                    SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. }
+                    | SwarmEvent::OutgoingConnectionError { peer_id: Some(peer_id), .. } => {
+                        peering.lost(peer_id);
+                    }
+                    SwarmEvent::Behaviour(RelayBehaviourEvent::Identify(identify::Event::Received {
+                        peer_id,
+                        info,
+                        ..
+                    })) => peering.identified(&mut swarm, peer_id, &info),
                     SwarmEvent::Behaviour(RelayBehaviourEvent::Gossipsub(gossipsub::Event::Message {
                         propagation_source,
                         message_id,
@@ -174,7 +192,7 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
                     })) => {
                         let key = record.key.clone();
                         let store = swarm.behaviour_mut().kad.store_mut();
-                        let outcome = records.admit(now_ms(), source, record, store);
+                        let outcome = records.admit(now_ms(), record, store);
                         match &outcome {
                             Ok(admitted) => tracing::debug!(%source, ?key, ?admitted, "DHT record admitted"),
                             Err(refusal) => tracing::info!(%source, ?key, reason = refusal.label(), ?refusal, "DHT record refused"),

@@ -146,16 +146,46 @@ fn bad_flag_is_a_clear_error() {
 }
 
 #[test]
-fn the_per_peer_record_quota_is_a_flag_and_an_environment_variable() {
+fn the_per_author_record_quota_is_a_flag_and_an_environment_variable() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("--max-records-per-peer"), "{help}");
-    assert!(help.contains("MUSIG2_RELAY_MAX_RECORDS_PER_PEER"), "{help}");
+    assert!(help.contains("--max-records-per-author"), "{help}");
+    assert!(
+        help.contains("MUSIG2_RELAY_MAX_RECORDS_PER_AUTHOR"),
+        "{help}"
+    );
     assert!(help.contains("[default: 64]"), "{help}");
     let out = Command::new(BIN)
-        .env("MUSIG2_RELAY_MAX_RECORDS_PER_PEER", "many")
+        .env("MUSIG2_RELAY_MAX_RECORDS_PER_AUTHOR", "many")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-records-per-peer"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-records-per-author"));
+}
+
+#[test]
+fn peers_and_the_destination_cap_are_flags_and_environment_variables() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "--peer",
+        "MUSIG2_RELAY_PEERS",
+        "--replication",
+        "MUSIG2_RELAY_REPLICATION",
+        "--max-circuits-per-destination",
+        "MUSIG2_RELAY_MAX_CIRCUITS_PER_DESTINATION",
+    ] {
+        assert!(help.contains(needle), "{needle} missing: {help}");
+    }
+    // A peer address without its peer ID is refused before anything is bound.
+    let out = Command::new(BIN)
+        .env("MUSIG2_RELAY_PEERS", "/ip4/127.0.0.1/tcp/1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--peer /ip4/127.0.0.1/tcp/1 does not end in /p2p/<peer id>"),
+        "{stderr}"
+    );
 }

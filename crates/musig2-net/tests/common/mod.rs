@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod gate;
+pub mod kad_peer;
 pub mod relay;
 
 use std::sync::Arc;

@@ -1,0 +1,147 @@
+//! Relays peer into one network (issue 14, item 1), with three real relay processes in a
+//! chain R0 — R1 — R2 where each is told only about its neighbour: an advertisement
+//! published by a wallet on R0 reaches a watcher on R2, and a session announcement stored
+//! through R0 is found from R2, also after R0 is gone.
+
+mod common;
+
+use std::time::Duration;
+
+use common::kad_peer::KadPeer;
+use common::relay::{sample, RelayProcess};
+use common::{never, start_net_at, PeerOptions, PATIENCE};
+use musig2_crypto::scheme::Scheme;
+use musig2_net::NodeEvent;
+use musig2_session::wire::{signers_topic, TweakSpec};
+use musig2_session::{ElectionMethod, Event};
+
+async fn chain_of_three() -> [RelayProcess; 3] {
+    let r0 = RelayProcess::start_with("fed-0", &["--topic-types", "spend"]).await;
+    let peer0 = r0.tcp.to_string();
+    let r1 = RelayProcess::start_with(
+        "fed-1",
+        &[
+            "--topic-types",
+            "spend",
+            "--peer",
+            &peer0,
+            "--metrics-addr",
+            "127.0.0.1:0",
+        ],
+    )
+    .await;
+    let peer1 = r1.tcp.to_string();
+    let r2 = RelayProcess::start_with("fed-2", &["--topic-types", "spend", "--peer", &peer1]).await;
+    [r0, r1, r2]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relays_told_only_their_neighbour_form_one_dht_and_one_gossip_mesh() {
+    let [mut r0, r1, r2] = chain_of_three().await;
+    let author = start_net_at(
+        Scheme::Bip327,
+        1,
+        1,
+        &PeerOptions::through(vec![r0.tcp.clone()]),
+        |_| never(),
+    )
+    .await;
+    let mut watcher = start_net_at(
+        Scheme::Bip327,
+        2,
+        1,
+        &PeerOptions {
+            auto_join: false,
+            ..PeerOptions::through(vec![r2.tcp.clone()])
+        },
+        |_| never(),
+    )
+    .await;
+    watcher.peers[0]
+        .handle
+        .subscribe(signers_topic("spend"))
+        .await
+        .unwrap();
+    // Wait until the middle relay holds both neighbours, then let the relays graft their
+    // topic meshes (GossipSub heartbeats are 1 s; a message published before that still
+    // travels by gossip).
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while sample(&r1.scrape().await, "musig2_relay_connected_peers") < Some(2.0) {
+        assert!(tokio::time::Instant::now() < deadline, "relays not peered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // An advertisement published on R0 crosses R1 to the watcher on R2.
+    let author_peer = author.peers[0].handle.peer_id().to_bytes();
+    author.peers[0]
+        .handle
+        .with_machine(move |m, now, _| {
+            m.advertise(now, vec!["spend".into()], author_peer, None, 600_000)
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let author_key = author.peers[0].key;
+    watcher
+        .wait_for("the advertisement across two relay hops", |_, e| match e {
+            NodeEvent::Session(Event::SignerDiscovered { key, .. }) if *key == author_key => {
+                Some(())
+            }
+            _ => None,
+        })
+        .await;
+
+    // A session announcement stored through R0 is found from R2 ...
+    let message = vec![0x33; 32];
+    let signers = vec![author_key, watcher.peers[0].key];
+    let session_id = author.peers[0]
+        .handle
+        .with_machine(move |m, now, rng| {
+            m.create_session(
+                now,
+                musig2_session::SessionParams {
+                    signers,
+                    message,
+                    tweak: TweakSpec::None,
+                    election: ElectionMethod::Lexicographic,
+                    tx_type: "spend".into(),
+                },
+                rng,
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let finder = KadPeer::connect(77, &r2.tcp).await;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let found = loop {
+        if let Some(v) = finder.get(&session_id).await {
+            break v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "record not found from R2"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let info = musig2_session::record::validate_announcement_record(
+        &session_id,
+        &found,
+        musig2_net::clock::now_ms(),
+    )
+    .expect("the record found is the valid announcement");
+    assert_eq!(info.session_id, session_id);
+
+    // ... and still after R0, the relay it was published through, has stopped.
+    drop(author);
+    r0.terminate().await;
+    let late = KadPeer::connect(78, &r2.tcp).await;
+    assert_eq!(
+        late.get(&session_id).await.as_deref(),
+        Some(found.as_slice()),
+        "a replica survives on the other relays"
+    );
+    r1.stop().await;
+    r2.stop().await;
+}
