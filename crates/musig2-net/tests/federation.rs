@@ -145,3 +145,56 @@ async fn relays_told_only_their_neighbour_form_one_dht_and_one_gossip_mesh() {
     r1.stop().await;
     r2.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_restarted_with_its_data_dir_serves_the_records_it_held() {
+    let relay = RelayProcess::start("persist").await;
+    let author = start_net_at(
+        Scheme::Bip327,
+        5,
+        1,
+        &PeerOptions::through(vec![relay.tcp.clone()]),
+        |_| never(),
+    )
+    .await;
+    let other = musig2_crypto::scheme::SecretKey::from_bytes(&[0x44; 32])
+        .unwrap()
+        .public_key()
+        .to_bytes();
+    let signers = vec![author.peers[0].key, other];
+    let session_id = author.peers[0]
+        .handle
+        .with_machine(move |m, now, rng| {
+            m.create_session(
+                now,
+                musig2_session::SessionParams {
+                    signers,
+                    message: vec![0x45; 32],
+                    tweak: TweakSpec::None,
+                    election: ElectionMethod::Lexicographic,
+                    tx_type: "spend".into(),
+                },
+                rng,
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let finder = KadPeer::connect(79, &relay.tcp).await;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let stored = loop {
+        if let Some(v) = finder.get(&session_id).await {
+            break v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "record not stored");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    drop(finder);
+    drop(author);
+    // SIGTERM, then the same port and data folder: the record is served again, with no
+    // wallet around to publish it anew.
+    let relay = relay.restart().await;
+    let after = KadPeer::connect(80, &relay.tcp).await;
+    assert_eq!(after.get(&session_id).await, Some(stored));
+    relay.stop().await;
+}

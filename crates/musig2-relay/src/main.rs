@@ -7,6 +7,7 @@ mod cli;
 mod dst_cap;
 mod metrics;
 mod peering;
+mod persist;
 mod records;
 mod server;
 mod state;

@@ -19,6 +19,7 @@ use crate::behaviour::{RelayBehaviour, RelayBehaviourEvent};
 use crate::cli::Cli;
 use crate::metrics::Metrics;
 use crate::peering::Peering;
+use crate::persist;
 use crate::records::RecordGuard;
 use crate::state;
 use crate::validator::{AdvertValidator, Verdict};
@@ -123,6 +124,20 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
     let metrics = start_metrics(&cli).await?;
     let mut validator = AdvertValidator::new(now_ms());
     let mut records = RecordGuard::new(cli.max_records_per_author);
+    let loaded = persist::load(
+        &cli.data_dir,
+        now_ms(),
+        &mut records,
+        swarm.behaviour_mut().kad.store_mut(),
+    );
+    if loaded.stored + loaded.dropped > 0 {
+        print_line(&format!(
+            "records loaded: {} (dropped {})",
+            loaded.stored, loaded.dropped
+        ));
+    }
+    let mut save_timer = tokio::time::interval(persist::SAVE_INTERVAL);
+    let mut unsaved = false;
     print_line(&format!("peer id: {peer_id}"));
 
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -132,6 +147,10 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,
             _ = redial.tick() => peering.redial_due(&mut swarm),
+            _ = save_timer.tick(), if unsaved => {
+                unsaved = false;
+                save_records(&cli, &mut swarm, &mut records);
+            }
             event = swarm.select_next_some() => {
                 let refused = swarm.behaviour_mut().relay.take_refused();
                 if let Some(m) = &metrics {
@@ -193,6 +212,7 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
                         let key = record.key.clone();
                         let store = swarm.behaviour_mut().kad.store_mut();
                         let outcome = records.admit(now_ms(), record, store);
+                        unsaved |= outcome.is_ok();
                         match &outcome {
                             Ok(admitted) => tracing::debug!(%source, ?key, ?admitted, "DHT record admitted"),
                             Err(refusal) => tracing::info!(%source, ?key, reason = refusal.label(), ?refusal, "DHT record refused"),
@@ -207,8 +227,19 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
             }
         }
     }
+    save_records(&cli, &mut swarm, &mut records);
     print_line("shutting down");
     Ok(())
+}
+
+/// Writes the unexpired records to the data folder (a failure is logged: the relay keeps
+/// serving from memory).
+fn save_records(cli: &Cli, swarm: &mut Swarm<RelayBehaviour>, records: &mut RecordGuard) {
+    let store = swarm.behaviour_mut().kad.store_mut();
+    records.expire(now_ms(), store);
+    if let Err(e) = persist::save(&cli.data_dir, store) {
+        tracing::warn!("records not saved in {}: {e}", cli.data_dir.display());
+    }
 }
 
 /// Starts the metrics endpoint if `--metrics-addr` is given, and prints its address.
