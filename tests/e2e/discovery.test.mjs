@@ -1,7 +1,7 @@
 // Signer discovery from JavaScript through a real relay process (issue 14 item 3, issue 13
 // class 5): wallet A advertises for two types with an identity claim, wallet C for one type
-// with a claim the chain does not know, three more wallets with claims B's verifier answers
-// by throwing, rejecting and resolving to garbage; wallet B, whose identityVerifier answers
+// with a claim the chain does not know, one with an institutional claim, three more wallets
+// with claims B's verifier answers by throwing, rejecting and resolving to garbage; wallet B, whose identityVerifier answers
 // from a fake chain (txid -> tier), watches both types, sees every signer with the right tier
 // (the broken answers count as unverified), lists them with knownSigners, and signs a 2-of-2
 // session with the key it found. B runs in each engine, the advertisers in Chromium.
@@ -38,27 +38,32 @@ for (const engine of ENGINES) describe(engine, () => {
   test(`${engine}: advertised signers are found by type, tiered by the JS verifier, and sign`, async () => {
     const regA = '11'.repeat(32);
     const regC = '22'.repeat(32);
+    const regI = '33'.repeat(32);
     // Claims B's verifier answers badly: it throws, rejects, resolves to a non-tier.
     const broken = { ['a1'.repeat(32)]: 'throw', ['a2'.repeat(32)]: 'reject', ['a3'.repeat(32)]: 'garbage' };
-    const chain = { [regA]: 'verified', ...broken };
+    const chain = { [regA]: 'verified', [regI]: 'institutional', ...broken };
     const pages = await Promise.all([
       h.openPeer(`disc-b-${engine}`, engine),
-      ...['a', 'c', 'throw', 'reject', 'garbage'].map((l) => h.openPeer(`disc-${l}`, 'chromium')),
+      ...['a', 'c', 'institution', 'throw', 'reject', 'garbage'].map((l) => h.openPeer(`disc-${l}`, 'chromium')),
     ]);
-    const [b, a, c, ...hostile] = pages;
+    const [b, a, c, inst, ...hostile] = pages;
     try {
       const tStart = Date.now();
-      const [infoB, infoA, infoC, ...infoH] = await Promise.all(pages.map((p, i) => start(p, h.relay.ws, i === 0 ? chain : null)));
-      console.log(`# ${engine}: six wallets started in ${Date.now() - tStart} ms`);
+      const [infoB, infoA, infoC, infoI, ...infoH] = await Promise.all(pages.map((p, i) => start(p, h.relay.ws, i === 0 ? chain : null)));
+      console.log(`# ${engine}: seven wallets started in ${Date.now() - tStart} ms`);
       await b.evaluate(() => window.peer.watch(['spend', 'swap']));
       await sleep(GRAFT_WAIT_MS);
       const t0 = Date.now();
-      await a.evaluate(([l, id]) => window.peer.advertise({ txTypes: ['spend', 'swap'], lifetimeMs: l, identity: id }), [LIFETIME_MS, claim(regA, 0)]);
-      await c.evaluate((id) => window.peer.advertise({ txTypes: ['spend'], identity: id }), claim(regC, 1));
       const brokenTxids = Object.keys(broken);
-      await Promise.all(hostile.map((p, i) => p.evaluate((id) => window.peer.advertise({ txTypes: ['spend'], identity: id }), claim(brokenTxids[i], 0))));
-      const events = await advertised(b, 6);
-      console.log(`# ${engine}: advertisements of five wallets (six watched-type events) seen after ${Date.now() - t0} ms`);
+      const spendOnly = (p, id) => p.evaluate((i) => window.peer.advertise({ txTypes: ['spend'], identity: i }), id);
+      await Promise.all([
+        a.evaluate(([l, id]) => window.peer.advertise({ txTypes: ['spend', 'swap'], lifetimeMs: l, identity: id }), [LIFETIME_MS, claim(regA, 0)]),
+        spendOnly(c, claim(regC, 1)),
+        spendOnly(inst, claim(regI, 2)),
+        ...hostile.map((p, i) => spendOnly(p, claim(brokenTxids[i], 0))),
+      ]);
+      const events = await advertised(b, 7);
+      console.log(`# ${engine}: advertisements of six wallets (seven watched-type events) seen after ${Date.now() - t0} ms`);
 
       // One event per watched type the advertisement names, after the verifier answered.
       const ofA = events.filter((e) => e.publicKey === infoA.publicKey);
@@ -71,6 +76,7 @@ for (const engine of ENGINES) describe(engine, () => {
       }
       const ofC = events.filter((e) => e.publicKey === infoC.publicKey);
       assert.deepEqual(ofC.map((e) => [e.txType, e.tier, e.peerId]), [['spend', 'unverified', infoC.peerId]], 'an unknown claim is unverified');
+      assert.deepEqual(events.filter((e) => e.publicKey === infoI.publicKey).map((e) => e.tier), ['institutional']);
       for (const [i, info] of infoH.entries()) {
         const of = events.filter((e) => e.publicKey === info.publicKey);
         assert.deepEqual(of.map((e) => [e.txType, e.tier]), [['spend', 'unverified']], `verifier answer ${Object.values(broken)[i]}`);
@@ -80,18 +86,24 @@ for (const engine of ENGINES) describe(engine, () => {
       // The verifier was asked once per claim, with the claim as advertised.
       const byPublicKey = (x, y) => x.publicKey.localeCompare(y.publicKey);
       const calls = await b.evaluate(() => window.peer.verifierCalls);
+      const maxInFlight = await b.evaluate(() => window.peer.verifierMaxInFlight);
+      // Five asynchronous answers of 400 ms each, for adverts that arrive within a few hundred ms.
+      console.log(`# ${engine}: at most ${maxInFlight} of 5 asynchronous verifier calls were pending at once`);
+      assert.ok(maxInFlight >= 1 && maxInFlight <= 4, `verifier calls in flight: ${maxInFlight} (bound 4)`);
       assert.deepEqual(calls.sort(byPublicKey), [
         { publicKey: infoA.publicKey, ...claim(regA, 0) },
         { publicKey: infoC.publicKey, ...claim(regC, 1) },
+        { publicKey: infoI.publicKey, ...claim(regI, 2) },
         ...infoH.map((info, i) => ({ publicKey: info.publicKey, ...claim(brokenTxids[i], 0) })),
       ].sort(byPublicKey));
 
       const spend = await b.evaluate(() => window.peer.known('spend'));
       const swap = await b.evaluate(() => window.peer.known('swap'));
       const byKey = Object.fromEntries(spend.map((s) => [s.publicKey, s]));
-      assert.deepEqual(Object.keys(byKey).sort(), [infoA, infoC, ...infoH].map((i) => i.publicKey).sort());
+      assert.deepEqual(Object.keys(byKey).sort(), [infoA, infoC, infoI, ...infoH].map((i) => i.publicKey).sort());
       assert.equal(byKey[infoA.publicKey].tier, 'verified');
       assert.equal(byKey[infoA.publicKey].peerId, infoA.peerId);
+      assert.equal(byKey[infoI.publicKey].tier, 'institutional');
       for (const info of [infoC, ...infoH]) assert.equal(byKey[info.publicKey].tier, 'unverified');
       assert.deepEqual(swap.map((s) => [s.publicKey, s.tier, s.expiresAt]), [[infoA.publicKey, 'verified', byKey[infoA.publicKey].expiresAt]]);
 
