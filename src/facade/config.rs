@@ -24,6 +24,9 @@ export interface MuSigClientConfig {
    *  unfinished sessions and restore reputation after a reload. Default true; ignored where
    *  IndexedDB is missing. */
   persist?: boolean;
+  /** Resolves advertised identity claims to tiers (e.g. by a chain look-up), so verified
+   *  signers may advertise more keys. Without it every advertised key is "unverified". */
+  identityVerifier?: IdentityVerifier;
 }
 "#;
 

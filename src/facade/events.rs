@@ -19,6 +19,7 @@ export type MuSigEvent =
   | { type: "listening"; address: string }
   | { type: "direct"; from: string; data: Uint8Array }
   | TransportSelectedEvent
+  | SignerAdvertisedEvent
   | SessionEvent;
 
 /** Emitted by start() before any dial: the transports this engine gets and why. Where
@@ -34,10 +35,20 @@ export interface TransportSelectedEvent {
 
 /** The names accepted by MuSigClient.on(). */
 export type MuSigEventName = MuSigEvent["type"];
+
+/** The event object of the event named `K`. */
+export type MuSigEventOf<K extends MuSigEventName> = Extract<MuSigEvent, { type: K }>;
+
+export interface MuSigClient {
+  /** Registers `callback` for `event` (its argument typed by the event's name) and returns a
+   *  function that unregisters it. Throws `INVALID_ARGUMENT` for an unknown event name or too
+   *  many listeners. */
+  on<K extends MuSigEventName>(event: K, callback: (event: MuSigEventOf<K>) => void): () => void;
+}
 "#;
 
 /// Names of the events, as `on()` accepts them.
-pub const EVENT_NAMES: [&str; 18] = [
+pub const EVENT_NAMES: [&str; 19] = [
     "transportSelected",
     "relayConnected",
     "relayReserved",
@@ -56,6 +67,7 @@ pub const EVENT_NAMES: [&str; 18] = [
     "aborted",
     "failed",
     "messageRejected",
+    "signerAdvertised",
 ];
 
 /// Most listeners per event name: a bound against leaks in long-lived pages.

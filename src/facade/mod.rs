@@ -5,6 +5,7 @@ mod config;
 mod crypto_api;
 mod errors;
 mod events;
+mod identity_verifier;
 mod persistence;
 mod reputation_store;
 mod session_events;

@@ -233,6 +233,49 @@ fn advertisements_reach_every_peer_and_fill_the_directory() {
     }
 }
 
+/// A lifetime of 0 or beyond `max_advert_lifetime_ms` is refused before anything is sent
+/// (receivers would refuse it); an honest advertisement alongside fills the directory with
+/// every field the JS `knownSigners` reports.
+#[test]
+fn advert_lifetimes_are_bounded_and_entries_carry_every_field() {
+    let cfg = Config::default();
+    let mut sim = Sim::new(6, 2, NetParams::perfect(), cfg.clone());
+    let now = sim.now;
+    let peer = sim.nodes[0].peer.0.clone();
+    let m = sim.nodes[0].machine.as_mut().unwrap();
+    for lifetime in [0, cfg.max_advert_lifetime_ms + 1, u64::MAX] {
+        let r = m.advertise(now, vec!["spend".into()], peer.clone(), None, lifetime);
+        assert_eq!(r, Err(Error::AdvertLifetime), "lifetime {lifetime}");
+    }
+    assert!(
+        m.poll_transmit().is_none(),
+        "nothing sent for a refused lifetime"
+    );
+    m.advertise(
+        now,
+        vec!["spend".into(), "swap".into()],
+        peer,
+        None,
+        cfg.max_advert_lifetime_ms,
+    )
+    .unwrap();
+    sim.drain(0);
+    sim.run_until(T0 + 1_000);
+    let key = sim.nodes[0].key;
+    let m1 = sim.nodes[1].machine.as_ref().unwrap();
+    let entries = m1.signer_entries("swap", sim.now);
+    assert_eq!(entries.len(), 1);
+    let e = &entries[0];
+    assert_eq!(e.key, key);
+    assert_eq!(e.peer, sim.nodes[0].peer);
+    assert_eq!(e.tx_types, vec!["spend".to_string(), "swap".to_string()]);
+    assert_eq!(e.expires_at, now + cfg.max_advert_lifetime_ms);
+    assert_eq!(e.tier, IdentityTier::Unverified);
+    assert_eq!(m1.signer_entry(&key, sim.now).as_ref(), Some(e));
+    assert_eq!(m1.signer_entry(&key, e.expires_at), None, "expired");
+    assert!(m1.signer_entries("swap", e.expires_at).is_empty());
+}
+
 struct Everyone(IdentityTier);
 
 impl IdentityVerifier for Everyone {

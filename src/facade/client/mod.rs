@@ -8,6 +8,7 @@ use futures::StreamExt;
 use musig2_crypto::scheme::{Scheme, SecretKey};
 use musig2_net::libp2p::{identity::Keypair, Multiaddr};
 use musig2_net::{Node, NodeEvent, NodeHandle};
+use musig2_session::identity::CachedTiers;
 use musig2_session::Machine;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local};
@@ -19,8 +20,10 @@ use super::session_events::SessionPromises;
 use super::timer::sleep_ms;
 use super::transport_choice;
 
+mod discovery;
 mod reputation;
 mod sessions;
+mod verifier_queue;
 
 #[derive(Default)]
 struct State {
@@ -33,6 +36,10 @@ struct State {
     reputation_saving: bool,
     /// The reputation changed since the running save read it.
     reputation_dirty: bool,
+    /// Transaction types passed to `watchSigners` (bounded by `discovery::MAX_WATCHED_TYPES`).
+    watched: std::collections::BTreeSet<String>,
+    /// Identity claims waiting for the application's verifier.
+    verifier: verifier_queue::VerifierQueue,
 }
 
 /// A MuSig2 co-signing peer running in this page.
@@ -50,6 +57,8 @@ pub struct MuSigClient {
     secret_key: RefCell<Option<SecretKey>>,
     listeners: Listeners,
     state: Rc<RefCell<State>>,
+    /// The `identityVerifier` option.
+    identity_verifier: Option<js_sys::Function>,
 }
 
 #[wasm_bindgen]
@@ -61,6 +70,7 @@ impl MuSigClient {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "MuSigClientConfig")] config: JsValue,
     ) -> Result<MuSigClient, JsValue> {
+        let (config, identity_verifier) = super::identity_verifier::take_verifier(config)?;
         let (config, node_config, secret_key) = ClientConfig::from_js(config)?;
         let secret_key = match secret_key {
             Some(sk) => sk,
@@ -78,6 +88,7 @@ impl MuSigClient {
             keypair,
             listeners: Listeners::default(),
             state: Rc::default(),
+            identity_verifier,
         })
     }
 
@@ -121,6 +132,7 @@ impl MuSigClient {
         let persist = self.config.persist;
         let owner = super::session_events::hex_key(&self.public_key);
         let resume_owner = owner.clone();
+        let verifier = self.identity_verifier.clone();
         future_to_promise(async move {
             let secret_key = secret_key
                 .ok_or_else(|| js_error(ErrorCode::AlreadyStarted, "start() was already called"))?;
@@ -135,7 +147,12 @@ impl MuSigClient {
             let now = musig2_net::clock::now_ms();
             let entropy = crate::facade::crypto_api::random32()?;
             let config = musig2_session::Config::default();
+            let capacity = config.max_known_signers;
             let mut machine = Machine::new(config, scheme, secret_key, now, entropy);
+            if verifier.is_some() {
+                // Claims are resolved asynchronously by the JS verifier (discovery::observe).
+                machine.set_identity_verifier(Box::new(CachedTiers::new(capacity)));
+            }
             if persist {
                 match super::reputation_store::load(&owner).await {
                     Ok(entries) => machine.import_reputation(&entries, now),
@@ -159,6 +176,7 @@ impl MuSigClient {
                 s.handle = Some(handle);
                 s.starting = false;
                 s.reserved = Some(reserved_tx);
+                s.verifier = verifier_queue::VerifierQueue::new(capacity);
             }
             spawn_local(node.run());
             let pump_state = state.clone();
@@ -166,6 +184,7 @@ impl MuSigClient {
                 while let Some(event) = node_events.next().await {
                     if let NodeEvent::Session(e) = &event {
                         pump_state.borrow_mut().promises.observe(e);
+                        discovery::observe(&pump_state, &listeners, verifier.as_ref(), e);
                         if persist {
                             persist_progress(&pump_state, &owner, e);
                         }
@@ -252,8 +271,9 @@ impl MuSigClient {
 
     /// Registers `callback` for `event` and returns a function that unregisters it.
     ///
-    /// Throws `INVALID_ARGUMENT` for an unknown event name or too many listeners.
-    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    /// Throws `INVALID_ARGUMENT` for an unknown event name or too many listeners. Its
+    /// TypeScript declaration (typed per event name) is in `events.rs`.
+    #[wasm_bindgen(skip_typescript)]
     pub fn on(
         &self,
         #[wasm_bindgen(unchecked_param_type = "MuSigEventName")] event: &str,

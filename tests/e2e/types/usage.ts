@@ -14,6 +14,10 @@ import init, {
   type DeterministicSignResult,
   type ErrorCode,
   type MessageRejectedCode,
+  type IdentityTier,
+  type IdentityClaimCheck,
+  type KnownSigner,
+  type MuSigEventOf,
 } from '../../../pkg/web/musig2_p2p.js';
 
 export async function correctUse(): Promise<void> {
@@ -77,6 +81,31 @@ export async function correctUse(): Promise<void> {
       void [code, blamed, skewed, e.from, e.reason];
     }
   });
+  const chain = new Map<string, IdentityTier>();
+  const verifying = new MuSigClient({
+    relays: ['/ip4/127.0.0.1/tcp/1/ws/p2p/x'],
+    identityVerifier: async (c: IdentityClaimCheck) => chain.get(c.registration.txid + c.publicKey) ?? 'unverified',
+  });
+  verifying.on('signerAdvertised', (e: MuSigEvent) => {
+    if (e.type === 'signerAdvertised') {
+      const tier: IdentityTier = e.tier;
+      const key: Uint8Array = e.publicKey;
+      const types: string[] = e.txTypes;
+      const at: number = e.expiresAt;
+      void [tier, key, types, at, e.txType, e.peerId];
+    }
+  });
+  verifying.on('signerAdvertised', (e) => {
+    const typed: MuSigEventOf<'signerAdvertised'> = e;
+    const tier: IdentityTier = e.tier;
+    void [typed, tier];
+  });
+  await verifying.advertise({ txTypes: ['spend'], lifetimeMs: 60000, identity: { registration: { txid: 'ab'.repeat(32), vout: 0 }, rotation: null } });
+  await verifying.advertise({ txTypes: ['spend', 'swap'] });
+  await verifying.watchSigners(['spend']);
+  const known: KnownSigner[] = await verifying.knownSigners('spend');
+  const found: Uint8Array[] = known.map((k) => k.publicKey);
+  void found;
   await client.start();
   await client.sendDirect(client.circuitAddresses()[0] ?? '', new Uint8Array([1]));
   await client.debugStopAtPhase('partialSigCollection');
@@ -114,6 +143,16 @@ export function wrongUse(): void {
   });
   // @ts-expect-error: an unknown event name
   new MuSigClient({ relays: [] }).on('noSuchEvent', () => {});
+  // @ts-expect-error: a verifier answers a tier name
+  new MuSigClient({ relays: [], identityVerifier: async () => 'trusted' });
+  // @ts-expect-error: the transaction types are required
+  void new MuSigClient({ relays: [] }).advertise({ lifetimeMs: 5 });
+  // @ts-expect-error: a vout is a number
+  void new MuSigClient({ relays: [] }).advertise({ txTypes: ['spend'], identity: { registration: { txid: '', vout: '0' } } });
+  new MuSigClient({ relays: [] }).on('signerAdvertised', (e) => {
+    // @ts-expect-error: the per-event callback has no fields of other events
+    void e.sessionId;
+  });
   // @ts-expect-error: relays are required
   new MuSigClient({ connectTimeoutMs: 5 });
   // @ts-expect-error: not an error code

@@ -12,6 +12,21 @@ use crate::wire::{
     signers_topic, Advertisement, Envelope, IdentityClaim, KeyBytes, Kind, Message, SigningRequest,
 };
 
+/// An advertised signer as the directory holds it ([`Machine::signer_entries`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignerEntry {
+    /// The advertised signing key.
+    pub key: KeyBytes,
+    /// The peer that advertised it.
+    pub peer: PeerId,
+    /// Transaction types it signs.
+    pub tx_types: Vec<String>,
+    /// When its latest advertisement expires (ms since the Unix epoch).
+    pub expires_at: u64,
+    /// Its identity tier, as the verifier decided it.
+    pub tier: IdentityTier,
+}
+
 /// What we remember about an advertised signer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct KnownSigner {
@@ -126,6 +141,7 @@ impl Machine {
             key: env.sender,
             peer: from.clone(),
             tx_types: ad.tx_types,
+            expires_at: ad.expires_at,
             tier,
         });
         Ok(())
@@ -168,8 +184,12 @@ impl Machine {
     /// Publishes our key on the `musig2:signers:<TYPE>` topic of each transaction type.
     /// `peer_id` must be our transport peer ID bytes.
     ///
+    /// `lifetime_ms` must be positive and at most `Config::max_advert_lifetime_ms` (what
+    /// receivers accept).
+    ///
     /// # Errors
-    /// [`Error::Decode`] when the advertisement is outside the protocol bounds.
+    /// [`Error::Decode`] when the advertisement is outside the protocol bounds,
+    /// [`Error::AdvertLifetime`] for a lifetime of 0 or beyond the maximum.
     pub fn advertise(
         &mut self,
         now: u64,
@@ -178,6 +198,9 @@ impl Machine {
         identity: Option<IdentityClaim>,
         lifetime_ms: u64,
     ) -> Result<(), Error> {
+        if lifetime_ms == 0 || lifetime_ms > self.core.config.max_advert_lifetime_ms {
+            return Err(Error::AdvertLifetime);
+        }
         let ad = Advertisement {
             tx_types,
             peer_id,
@@ -226,6 +249,24 @@ impl Machine {
             .send_to(&[requester], request_id, 0, &Message::Accept, now);
     }
 
+    /// Advertised signers for a transaction type whose advertisement has not expired, with
+    /// every field the directory holds.
+    pub fn signer_entries(&self, tx_type: &str, now: u64) -> Vec<SignerEntry> {
+        self.directory
+            .iter()
+            .filter(|(_, k)| k.expires_at > now && k.tx_types.iter().any(|t| t == tx_type))
+            .map(|(key, k)| entry(key, k))
+            .collect()
+    }
+
+    /// The directory entry of `key`, unless absent or expired.
+    pub fn signer_entry(&self, key: &KeyBytes, now: u64) -> Option<SignerEntry> {
+        self.directory
+            .get(key)
+            .filter(|k| k.expires_at > now)
+            .map(|k| entry(key, k))
+    }
+
     /// Advertised signers for a transaction type, with the peer advertising each.
     pub fn known_signers(&self, tx_type: &str, now: u64) -> Vec<(KeyBytes, PeerId, IdentityTier)> {
         self.directory
@@ -233,5 +274,15 @@ impl Machine {
             .filter(|(_, k)| k.expires_at > now && k.tx_types.iter().any(|t| t == tx_type))
             .map(|(key, k)| (*key, k.peer.clone(), k.tier))
             .collect()
+    }
+}
+
+fn entry(key: &KeyBytes, k: &KnownSigner) -> SignerEntry {
+    SignerEntry {
+        key: *key,
+        peer: k.peer.clone(),
+        tx_types: k.tx_types.clone(),
+        expires_at: k.expires_at,
+        tier: k.tier,
     }
 }

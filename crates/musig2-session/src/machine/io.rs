@@ -108,6 +108,8 @@ pub enum Event {
         peer: PeerId,
         /// Transaction types it signs.
         tx_types: Vec<String>,
+        /// When the advertisement expires (ms since the Unix epoch).
+        expires_at: u64,
         /// Its identity tier.
         tier: IdentityTier,
     },

@@ -18,6 +18,7 @@ mod session;
 mod timers;
 
 pub use self::core::SEQ_PER_MS;
+pub use discovery::SignerEntry;
 pub use io::{Destination, Event, Transmit};
 pub use phase::Phase;
 pub use session::{session_id, SESSION_TAG};

@@ -64,6 +64,14 @@ pub(crate) fn codec_writer() -> codec::Writer {
     codec::Writer::default()
 }
 
+/// Checks a transaction-type name: 1..=`MAX_TX_TYPE_LEN` bytes of `a-z`, `0-9`, `_`, `-`.
+///
+/// # Errors
+/// [`DecodeError::InvalidTxType`] otherwise.
+pub fn check_tx_type(name: &str) -> Result<(), DecodeError> {
+    codec::validate_tx_type(name.as_bytes())
+}
+
 /// GossipSub topic of signer advertisements for a transaction type.
 pub fn signers_topic(tx_type: &str) -> String {
     format!("musig2:signers:{tx_type}")
