@@ -94,11 +94,18 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         if !known_before.contains(&p) || !after.contains(&p) {
             continue;
         }
-        assert!(rep.score(&p) <= score, "an import raised a known peer's score");
+        assert!(
+            rep.score(&p) <= score,
+            "an import raised a known peer's score"
+        );
         let now_standing = rep.standing(&p, now);
         match standing {
             Standing::Blacklisted => {
-                assert_eq!(now_standing, Standing::Blacklisted, "an import lifted a ban")
+                assert_eq!(
+                    now_standing,
+                    Standing::Blacklisted,
+                    "an import lifted a ban"
+                )
             }
             Standing::Graylisted { until } => assert!(
                 matches!(now_standing, Standing::Blacklisted)
@@ -120,8 +127,14 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
             "score {} not clamped",
             e.score
         );
-        assert!(e.graylisted_until <= now.saturating_add(GRAY_MS), "graylisting not shortened");
-        assert!(e.score > config.ban_score || e.blacklisted, "a ban score without a ban");
+        assert!(
+            e.graylisted_until <= now.saturating_add(GRAY_MS),
+            "graylisting not shortened"
+        );
+        assert!(
+            e.score > config.ban_score || e.blacklisted,
+            "a ban score without a ban"
+        );
     }
     let mut again = Reputation::new(config, GRAY_MS, capacity);
     again.import(&exported, now);
