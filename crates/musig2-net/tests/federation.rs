@@ -198,3 +198,49 @@ async fn a_relay_restarted_with_its_data_dir_serves_the_records_it_held() {
     assert_eq!(after.get(&session_id).await, Some(stored));
     relay.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wallets_on_different_relays_find_each_other_and_sign() {
+    let r0 = RelayProcess::start("route-0").await;
+    let peer0 = r0.tcp.to_string();
+    let r1 = RelayProcess::start_with("route-1", &["--peer", &peer0]).await;
+    let (tx, events) = futures::channel::mpsc::unbounded();
+    let mut net = common::Net {
+        peers: Vec::new(),
+        events,
+    };
+    // The creator holds a reservation only on R0, the other signer only on R1.
+    for (i, relay) in [(0usize, &r0), (1, &r1)] {
+        let other = start_net_at(
+            Scheme::Bip327,
+            u8::try_from(i).unwrap() + 20,
+            1,
+            &PeerOptions::through(vec![relay.tcp.clone()]),
+            |_| never(),
+        )
+        .await;
+        let common::Net { peers, mut events } = other;
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            use futures::StreamExt;
+            while let Some((_, at, e)) = events.next().await {
+                if tx.unbounded_send((i, at, e)).is_err() {
+                    break;
+                }
+            }
+        });
+        net.peers.extend(peers);
+    }
+    let message = vec![0x66; 32];
+    net.create(
+        0,
+        TweakSpec::None,
+        ElectionMethod::Lexicographic,
+        message.clone(),
+    )
+    .await;
+    net.assert_signed(&[0, 1], true, Scheme::Bip327, TweakSpec::None, &message)
+        .await;
+    r0.stop().await;
+    r1.stop().await;
+}

@@ -15,6 +15,10 @@
 //!   needs a signing key per `max_per_author` records either way;
 //! - the store is not full (`--max-records`).
 //!
+//! Route records (protocol.md §4.3: a wallet's circuit addresses signed by its key, under
+//! the route key of that key) are validated with [`validate_route`] and counted against
+//! their key in the same way.
+//!
 //! Stored records expire with their session: the guard removes them, and forgets them in the
 //! per-author counts, at their `expires_at`.
 
@@ -24,6 +28,7 @@ use std::time::{Duration, Instant};
 use libp2p::kad::store::{MemoryStore, RecordStore};
 use libp2p::kad::{Record, RecordKey};
 use musig2_session::record::validate_announcement_record;
+use musig2_session::route::{validate_route, ROUTE_MAGIC};
 use musig2_session::wire::KeyBytes;
 
 /// Why a PUT was not stored.
@@ -105,23 +110,21 @@ impl RecordGuard {
         store: &mut MemoryStore,
     ) -> Result<Admitted, Refusal> {
         self.expire(now, store);
-        let info = validate_announcement_record(record.key.as_ref(), &record.value, now)
-            .map_err(|e| Refusal::Invalid(e.code()))?;
+        let (author, expires_at) = validate(record.key.as_ref(), &record.value, now)?;
         let existing = self
             .entries
             .get(&record.key)
             .map(|e| (e.author, e.expires_at));
-        if let Some((_, expires_at)) = existing {
-            if expires_at >= info.expires_at {
+        if let Some((_, existing_expiry)) = existing {
+            if existing_expiry >= expires_at {
                 return Ok(Admitted::Kept);
             }
         }
-        let author = info.sender;
         let moves_to_author = existing.is_none_or(|(owner, _)| owner != author);
         if moves_to_author && self.held_by(&author) >= self.max_per_author {
             return Err(Refusal::AuthorQuota);
         }
-        let lifetime = Duration::from_millis(info.expires_at.saturating_sub(now));
+        let lifetime = Duration::from_millis(expires_at.saturating_sub(now));
         let session_end = Instant::now().checked_add(lifetime);
         record.expires = match (record.expires, session_end) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -132,15 +135,9 @@ impl RecordGuard {
         if let Some((owner, expires_at)) = existing {
             self.forget(&key, owner, expires_at);
         }
-        self.by_expiry.insert((info.expires_at, key.to_vec()));
+        self.by_expiry.insert((expires_at, key.to_vec()));
         *self.per_author.entry(author).or_insert(0) += 1;
-        self.entries.insert(
-            key,
-            Entry {
-                author,
-                expires_at: info.expires_at,
-            },
-        );
+        self.entries.insert(key, Entry { author, expires_at });
         Ok(if existing.is_some() {
             Admitted::Replaced
         } else {
@@ -175,6 +172,18 @@ impl RecordGuard {
             }
         }
     }
+}
+
+/// The author and expiry of a valid record: a session announcement (protocol.md §4.1) or a
+/// wallet's route record (§4.3).
+fn validate(key: &[u8], value: &[u8], now: u64) -> Result<(KeyBytes, u64), Refusal> {
+    if value.starts_with(ROUTE_MAGIC) {
+        let route = validate_route(key, value, now).map_err(|e| Refusal::Invalid(e.code()))?;
+        return Ok((route.key, route.expires_at));
+    }
+    let info =
+        validate_announcement_record(key, value, now).map_err(|e| Refusal::Invalid(e.code()))?;
+    Ok((info.sender, info.expires_at))
 }
 
 #[cfg(test)]
@@ -310,6 +319,44 @@ mod tests {
         assert_eq!(guard.admit(NOW, a, &mut store), Ok(Admitted::Stored));
         assert_eq!(guard.admit(NOW, b, &mut store), Err(Refusal::StoreFull));
         assert_eq!(guard.held_by(&c.machine.public_key()), 1);
+    }
+
+    #[test]
+    fn route_records_are_stored_when_signed_and_a_newer_one_replaces_the_older() {
+        use musig2_session::route::{route_key, sign_route};
+        let mut store = store(100);
+        let mut guard = RecordGuard::new(4);
+        let sk = SecretKey::from_bytes(&[0x31; 32]).unwrap();
+        let addrs = vec![b"/p2p-circuit".to_vec()];
+        let (key, older) = sign_route(&sk, NOW + 60_000, &addrs, [1; 32]).unwrap();
+        let record = |v: &Vec<u8>| Record::new(RecordKey::new(&key), v.clone());
+        assert_eq!(
+            guard.admit(NOW, record(&older), &mut store),
+            Ok(Admitted::Stored)
+        );
+        let (_, newer) = sign_route(&sk, NOW + 120_000, &addrs, [2; 32]).unwrap();
+        assert_eq!(
+            guard.admit(NOW, record(&newer), &mut store),
+            Ok(Admitted::Replaced)
+        );
+        // A forgery (one flipped byte) and another wallet's record under this key are refused
+        // and leave the stored record alone.
+        let mut forged = newer.clone();
+        forged[40] ^= 1;
+        assert!(matches!(
+            guard.admit(NOW, record(&forged), &mut store),
+            Err(Refusal::Invalid(_))
+        ));
+        let thief = SecretKey::from_bytes(&[0x32; 32]).unwrap();
+        let (thief_key, theirs) = sign_route(&thief, NOW + 180_000, &addrs, [3; 32]).unwrap();
+        assert_ne!(thief_key, key);
+        assert_eq!(
+            guard.admit(NOW, record(&theirs), &mut store),
+            Err(Refusal::Invalid("routeKeyMismatch"))
+        );
+        assert_eq!(store.get(&RecordKey::new(&key)).unwrap().value, newer);
+        assert_eq!(route_key(&sk.public_key().to_bytes()), key);
+        assert_eq!(guard.held_by(&sk.public_key().to_bytes()), 1);
     }
 
     #[test]

@@ -71,6 +71,7 @@ pub mod rate_limit;
 pub mod record;
 pub mod replay;
 pub mod reputation;
+pub mod route;
 pub mod wire;
 
 pub use config::Config;

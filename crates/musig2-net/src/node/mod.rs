@@ -19,6 +19,7 @@ mod deadline;
 mod outbox;
 mod priority;
 mod relays;
+mod routes;
 mod session_io;
 
 pub use musig2_session::Machine;
@@ -276,6 +277,10 @@ pub struct Node {
     priority_dirty: bool,
     /// Peer IDs of signer keys.
     peer_ids: priority::PeerIdCache,
+    /// Our circuit address through each relay holding our reservation.
+    circuits: HashMap<PeerId, Multiaddr>,
+    /// Signers' routes from the DHT.
+    routes: routes::Routes,
 }
 
 /// Extracts the peer ID that a multiaddr ends with.
@@ -340,6 +345,8 @@ impl Node {
             stop_now: false,
             priority_dirty: true,
             peer_ids: priority::PeerIdCache::default(),
+            circuits: HashMap::new(),
+            routes: routes::Routes::default(),
         };
         Ok((
             node,
@@ -546,6 +553,7 @@ impl Node {
                 ..
             } => {
                 self.reserving.remove(&peer_id);
+                self.circuits.remove(&peer_id);
                 if self.relays.contains_key(&peer_id) {
                     // The relay went away (restart, network change): dial it again, with
                     // backoff, and reserve anew once connected.
@@ -575,6 +583,8 @@ impl Node {
                     let circuit_address = addr
                         .with(Protocol::P2pCircuit)
                         .with(Protocol::P2p(*self.swarm.local_peer_id()));
+                    self.circuits.insert(relay_peer_id, circuit_address.clone());
+                    self.publish_route();
                     self.emit(NodeEvent::RelayReserved {
                         relay: relay_peer_id,
                         circuit_address,

@@ -34,16 +34,20 @@ impl Node {
         }
     }
 
-    /// Addresses a peer may be reached at: through each of our relays.
+    /// Addresses a peer may be reached at: through each of our relays, and through the
+    /// relays its route record names, once looked up.
     fn circuit_addresses(&self, peer: PeerId) -> Vec<Multiaddr> {
-        self.relays
+        let mut addrs: Vec<Multiaddr> = self
+            .relays
             .values()
             .map(|r| {
                 r.clone()
                     .with(Protocol::P2pCircuit)
                     .with(Protocol::P2p(peer))
             })
-            .collect()
+            .collect();
+        addrs.extend(self.routes.of(&peer, now_ms()));
+        addrs
     }
 
     /// Sends every queued transmit and reports every queued event of the machine.
@@ -139,6 +143,7 @@ impl Node {
             }
             session_stream::Event::Lost { peer, frames } => {
                 tracing::debug!(%peer, frames, "session messages not delivered");
+                self.look_up_route(peer);
             }
             // A stopping node's drain checks `finished()` after every event.
             session_stream::Event::Finished => {}
@@ -175,6 +180,14 @@ impl Node {
             let kad::QueryResult::GetRecord(result) = result else {
                 return;
             };
+            if self.routes.is_lookup(&id) {
+                let value = match &result {
+                    Ok(kad::GetRecordOk::FoundRecord(found)) => Some(found.record.value.as_slice()),
+                    _ => None,
+                };
+                self.on_route_result(id, step.last, value);
+                return;
+            }
             if step.last {
                 self.lookups.remove(&id);
             }

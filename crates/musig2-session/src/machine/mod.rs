@@ -14,6 +14,7 @@ mod io;
 mod parked;
 mod phase;
 mod rounds;
+mod route_api;
 mod session;
 mod timers;
 
