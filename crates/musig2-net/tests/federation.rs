@@ -13,7 +13,7 @@ use common::{never, start_net_at, PeerOptions, PATIENCE};
 use musig2_crypto::scheme::Scheme;
 use musig2_net::NodeEvent;
 use musig2_session::wire::{signers_topic, TweakSpec};
-use musig2_session::{ElectionMethod, Event};
+use musig2_session::{ElectionMethod, Event, Phase};
 
 async fn chain_of_three() -> [RelayProcess; 3] {
     let r0 = RelayProcess::start_with("fed-0", &["--topic-types", "spend"]).await;
@@ -242,5 +242,46 @@ async fn wallets_on_different_relays_find_each_other_and_sign() {
     net.assert_signed(&[0, 1], true, Scheme::Bip327, TweakSpec::None, &message)
         .await;
     r0.stop().await;
+    r1.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_survives_a_relay_killed_mid_session_when_every_wallet_holds_two() {
+    let mut r0 = RelayProcess::start("redundant-0").await;
+    let peer0 = r0.tcp.to_string();
+    let r1 = RelayProcess::start_with("redundant-1", &["--peer", &peer0]).await;
+    let opts = PeerOptions::through(vec![r0.tcp.clone(), r1.tcp.clone()]);
+    // Every signer pauses right after round 1, so R0 dies between the rounds.
+    let mut net = start_net_at(Scheme::Bip327, 30, 3, &opts, |_| {
+        common::pause_at(Phase::PartialSigCollection)
+    })
+    .await;
+    let message = vec![0x77; 32];
+    net.create(
+        0,
+        TweakSpec::None,
+        ElectionMethod::Lexicographic,
+        message.clone(),
+    )
+    .await;
+    for _ in 0..3 {
+        net.wait_for("round 1 done", |_, e| {
+            matches!(
+                e,
+                NodeEvent::Session(Event::PhaseChanged {
+                    phase: Phase::PartialSigCollection,
+                    ..
+                })
+            )
+            .then_some(())
+        })
+        .await;
+    }
+    r0.terminate().await;
+    for p in &net.peers {
+        p.gate.resume();
+    }
+    net.assert_signed(&[0, 1, 2], true, Scheme::Bip327, TweakSpec::None, &message)
+        .await;
     r1.stop().await;
 }
