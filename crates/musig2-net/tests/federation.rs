@@ -11,7 +11,7 @@ use common::kad_peer::KadPeer;
 use common::relay::{sample, RelayProcess};
 use common::{never, start_net_at, PeerOptions, PATIENCE};
 use musig2_crypto::scheme::Scheme;
-use musig2_net::NodeEvent;
+use musig2_net::{NodeEvent, NodeHandle};
 use musig2_session::wire::{signers_topic, TweakSpec};
 use musig2_session::{ElectionMethod, Event, Phase};
 
@@ -33,6 +33,39 @@ async fn chain_of_three() -> [RelayProcess; 3] {
     let peer1 = r1.tcp.to_string();
     let r2 = RelayProcess::start_with("fed-2", &["--topic-types", "spend", "--peer", &peer1]).await;
     [r0, r1, r2]
+}
+
+/// Creates a session over `signers` on `creator` (which announces it in the DHT).
+async fn announce(creator: &NodeHandle, signers: Vec<[u8; 33]>, message: Vec<u8>) -> [u8; 32] {
+    creator
+        .with_machine(move |m, now, rng| {
+            m.create_session(
+                now,
+                musig2_session::SessionParams {
+                    signers,
+                    message,
+                    tweak: TweakSpec::None,
+                    election: ElectionMethod::Lexicographic,
+                    tx_type: "spend".into(),
+                },
+                rng,
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// The value `finder` gets for `key`, asking again until [`PATIENCE`] runs out.
+async fn get_eventually(finder: &KadPeer, key: &[u8], what: &str) -> Vec<u8> {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some(v) = finder.get(key).await {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,36 +128,9 @@ async fn relays_told_only_their_neighbour_form_one_dht_and_one_gossip_mesh() {
     // A session announcement stored through R0 is found from R2 ...
     let message = vec![0x33; 32];
     let signers = vec![author_key, watcher.peers[0].key];
-    let session_id = author.peers[0]
-        .handle
-        .with_machine(move |m, now, rng| {
-            m.create_session(
-                now,
-                musig2_session::SessionParams {
-                    signers,
-                    message,
-                    tweak: TweakSpec::None,
-                    election: ElectionMethod::Lexicographic,
-                    tx_type: "spend".into(),
-                },
-                rng,
-            )
-        })
-        .await
-        .unwrap()
-        .unwrap();
+    let session_id = announce(&author.peers[0].handle, signers, message).await;
     let finder = KadPeer::connect(77, &r2.tcp).await;
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    let found = loop {
-        if let Some(v) = finder.get(&session_id).await {
-            break v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "record not found from R2"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
+    let found = get_eventually(&finder, &session_id, "record not found from R2").await;
     let info = musig2_session::record::validate_announcement_record(
         &session_id,
         &found,
@@ -162,33 +168,9 @@ async fn a_relay_restarted_with_its_data_dir_serves_the_records_it_held() {
         .public_key()
         .to_bytes();
     let signers = vec![author.peers[0].key, other];
-    let session_id = author.peers[0]
-        .handle
-        .with_machine(move |m, now, rng| {
-            m.create_session(
-                now,
-                musig2_session::SessionParams {
-                    signers,
-                    message: vec![0x45; 32],
-                    tweak: TweakSpec::None,
-                    election: ElectionMethod::Lexicographic,
-                    tx_type: "spend".into(),
-                },
-                rng,
-            )
-        })
-        .await
-        .unwrap()
-        .unwrap();
+    let session_id = announce(&author.peers[0].handle, signers, vec![0x45; 32]).await;
     let finder = KadPeer::connect(79, &relay.tcp).await;
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    let stored = loop {
-        if let Some(v) = finder.get(&session_id).await {
-            break v;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "record not stored");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let stored = get_eventually(&finder, &session_id, "record not stored").await;
     drop(finder);
     drop(author);
     // SIGTERM, then the same port and data folder: the record is served again, with no
