@@ -267,3 +267,61 @@ async fn a_session_survives_a_relay_killed_mid_session_when_every_wallet_holds_t
         .await;
     r1.stop().await;
 }
+
+/// Issue 14 item 4: a wallet that starts after a session naming it was announced discovers
+/// it within 10 s, although the creator and the relay it announced through are gone and no
+/// signer is online to tell it: its inbox record, replicated to the other relays, names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_signer_finds_a_session_whose_creator_and_relay_are_gone() {
+    let [mut r0, r1, r2] = chain_of_three().await;
+    let creator = start_net_at(
+        Scheme::Bip327,
+        40,
+        1,
+        &PeerOptions::through(vec![r0.tcp.clone()]),
+        |_| never(),
+    )
+    .await;
+    let key_of = |i: u8| {
+        musig2_crypto::scheme::SecretKey::from_bytes(&common::secret_of(i, Scheme::Bip327))
+            .unwrap()
+            .public_key()
+            .to_bytes()
+    };
+    let (late, absent) = (key_of(41), key_of(42));
+    let signers = vec![creator.peers[0].key, late, absent];
+    let session_id = announce(&creator.peers[0].handle, signers, vec![0x46; 32]).await;
+    // Both records have reached the far end of the chain before R0 and the creator go.
+    let finder = KadPeer::connect(81, &r2.tcp).await;
+    let inbox = musig2_session::inbox::inbox_key(&late);
+    get_eventually(&finder, &inbox, "inbox record not found from R2").await;
+    get_eventually(&finder, &session_id, "announcement not found from R2").await;
+    drop(finder);
+    creator.peers[0].gate.kill();
+    drop(creator);
+    r0.terminate().await;
+    let t0 = std::time::Instant::now();
+    let mut net = start_net_at(
+        Scheme::Bip327,
+        41,
+        1,
+        &PeerOptions::through(vec![r2.tcp.clone()]),
+        |_| never(),
+    )
+    .await;
+    let (_, at, ()) = net
+        .wait_for("the late signer discovers the session", |_, e| {
+            matches!(
+                e,
+                NodeEvent::Session(Event::SessionDiscovered { session_id: id, .. })
+                    if *id == session_id
+            )
+            .then_some(())
+        })
+        .await;
+    let took = at.duration_since(t0);
+    println!("late signer discovered the session {took:?} after start");
+    assert!(took < Duration::from_secs(10), "discovered after {took:?}");
+    r1.stop().await;
+    r2.stop().await;
+}

@@ -19,6 +19,11 @@
 //! the route key of that key) are validated with [`validate_route`] and counted against
 //! their key in the same way.
 //!
+//! Inbox records (§4.4: creators' signed pointers to sessions waiting for one signer) are
+//! merged, not replaced: a valid PUT is united with what the key holds ([`merge_inbox`]:
+//! expired entries dropped, at most 4 per creator and 32 in all, the newest kept), counted
+//! against the inbox's signer, and expire with their last entry.
+//!
 //! Stored records expire with their session: the guard removes them, and forgets them in the
 //! per-author counts, at their `expires_at`.
 
@@ -27,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use libp2p::kad::store::{MemoryStore, RecordStore};
 use libp2p::kad::{Record, RecordKey};
+use musig2_session::inbox::{merge_inbox, validate_inbox, Inbox, INBOX_MAGIC};
 use musig2_session::record::validate_announcement_record;
 use musig2_session::route::{validate_route, ROUTE_MAGIC};
 use musig2_session::wire::KeyBytes;
@@ -110,16 +116,29 @@ impl RecordGuard {
         store: &mut MemoryStore,
     ) -> Result<Admitted, Refusal> {
         self.expire(now, store);
-        let (author, expires_at) = validate(record.key.as_ref(), &record.value, now)?;
         let existing = self
             .entries
             .get(&record.key)
             .map(|e| (e.author, e.expires_at));
-        if let Some((_, existing_expiry)) = existing {
-            if existing_expiry >= expires_at {
+        let (author, expires_at) = if record.value.starts_with(INBOX_MAGIC) {
+            let key = record.key.clone();
+            let stored = store.get(&key).map(|r| r.value.clone());
+            let Some(merged) =
+                merge_inbox_put(key.as_ref(), stored.as_deref(), &record.value, now)?
+            else {
                 return Ok(Admitted::Kept);
+            };
+            record.value = merged.encode();
+            (merged.signer, merged.expires_at())
+        } else {
+            let (author, expires_at) = validate(record.key.as_ref(), &record.value, now)?;
+            if let Some((_, existing_expiry)) = existing {
+                if existing_expiry >= expires_at {
+                    return Ok(Admitted::Kept);
+                }
             }
-        }
+            (author, expires_at)
+        };
         let moves_to_author = existing.is_none_or(|(owner, _)| owner != author);
         if moves_to_author && self.held_by(&author) >= self.max_per_author {
             return Err(Refusal::AuthorQuota);
@@ -172,6 +191,23 @@ impl RecordGuard {
             }
         }
     }
+}
+
+/// The inbox record to store when `incoming` is PUT under `key`, which holds `stored`: the
+/// union of both (protocol.md §4.4), or `None` when it adds nothing to what is stored. The
+/// stored record is checked again (its entries may have expired since).
+fn merge_inbox_put(
+    key: &[u8],
+    stored: Option<&[u8]>,
+    incoming: &[u8],
+    now: u64,
+) -> Result<Option<Inbox>, Refusal> {
+    let incoming = validate_inbox(key, incoming, now).map_err(|e| Refusal::Invalid(e.code()))?;
+    let Some(stored) = stored.and_then(|v| validate_inbox(key, v, now).ok()) else {
+        return Ok(Some(incoming));
+    };
+    let merged = merge_inbox(&stored, &incoming, now).unwrap_or(incoming);
+    Ok((merged != stored).then_some(merged))
 }
 
 /// The author and expiry of a valid record: a session announcement (protocol.md §4.1) or a
@@ -380,5 +416,51 @@ mod tests {
             guard.admit(NOW, third, &mut store),
             Err(Refusal::AuthorQuota)
         );
+    }
+
+    #[test]
+    fn inbox_puts_of_different_creators_merge_and_a_forgery_changes_nothing() {
+        use musig2_session::inbox::{inbox_key, sign_inbox_entry, validate_inbox};
+        let mut store = store(100);
+        let mut guard = RecordGuard::new(4);
+        let signer = SecretKey::from_bytes(&[0x41; 32])
+            .unwrap()
+            .public_key()
+            .to_bytes();
+        let put = |creator: u8, session: u8| {
+            let sk = SecretKey::from_bytes(&[creator; 32]).unwrap();
+            let (k, v) =
+                sign_inbox_entry(&sk, &signer, &[session; 32], NOW, NOW + 60_000, [1; 32]).unwrap();
+            Record::new(RecordKey::new(&k), v)
+        };
+        assert_eq!(
+            guard.admit(NOW, put(1, 1), &mut store),
+            Ok(Admitted::Stored)
+        );
+        assert_eq!(
+            guard.admit(NOW, put(2, 2), &mut store),
+            Ok(Admitted::Replaced)
+        );
+        assert_eq!(guard.admit(NOW, put(1, 1), &mut store), Ok(Admitted::Kept));
+        let key = RecordKey::new(&inbox_key(&signer));
+        let merged = store.get(&key).unwrap().value.clone();
+        let inbox = validate_inbox(key.as_ref(), &merged, NOW).unwrap();
+        let mut sessions: Vec<u8> = inbox.entries.iter().map(|e| e.session_id[0]).collect();
+        sessions.sort_unstable();
+        assert_eq!(sessions, vec![1, 2]);
+        let mut forged = put(3, 3);
+        let last = forged.value.len() - 1;
+        forged.value[last] ^= 1;
+        assert_eq!(
+            guard.admit(NOW, forged, &mut store),
+            Err(Refusal::Invalid("invalidSignature"))
+        );
+        assert_eq!(store.get(&key).unwrap().value, merged);
+        // One record, counted against the inbox's signer; gone when its last entry expires.
+        assert_eq!(guard.len(), 1);
+        assert_eq!(guard.held_by(&signer), 1);
+        guard.expire(NOW + 60_000, &mut store);
+        assert_eq!(guard.len(), 0);
+        assert!(store.get(&key).is_none());
     }
 }

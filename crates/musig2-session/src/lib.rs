@@ -65,6 +65,7 @@ pub mod crypto;
 pub mod election;
 pub mod error;
 pub mod identity;
+pub mod inbox;
 pub mod machine;
 pub mod peer;
 pub mod rate_limit;

@@ -16,6 +16,7 @@ use crate::connection_gate::{ConnectionBudget, ConnectionStats};
 use crate::NetError;
 
 mod deadline;
+mod inbox;
 mod outbox;
 mod priority;
 mod relays;
@@ -281,6 +282,8 @@ pub struct Node {
     circuits: HashMap<PeerId, Multiaddr>,
     /// Signers' routes from the DHT.
     routes: routes::Routes,
+    /// The read of our inbox record in flight.
+    inbox: inbox::InboxReader,
 }
 
 /// Extracts the peer ID that a multiaddr ends with.
@@ -347,6 +350,7 @@ impl Node {
             peer_ids: priority::PeerIdCache::default(),
             circuits: HashMap::new(),
             routes: routes::Routes::default(),
+            inbox: inbox::InboxReader::default(),
         };
         Ok((
             node,
@@ -585,6 +589,7 @@ impl Node {
                         .with(Protocol::P2p(*self.swarm.local_peer_id()));
                     self.circuits.insert(relay_peer_id, circuit_address.clone());
                     self.publish_route();
+                    self.read_inbox();
                     self.emit(NodeEvent::RelayReserved {
                         relay: relay_peer_id,
                         circuit_address,

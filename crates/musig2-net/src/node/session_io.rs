@@ -180,11 +180,15 @@ impl Node {
             let kad::QueryResult::GetRecord(result) = result else {
                 return;
             };
+            let value = match &result {
+                Ok(kad::GetRecordOk::FoundRecord(found)) => Some(found.record.value.as_slice()),
+                _ => None,
+            };
+            if self.inbox.is_query(&id) {
+                self.on_inbox_result(step.last, value);
+                return;
+            }
             if self.routes.is_lookup(&id) {
-                let value = match &result {
-                    Ok(kad::GetRecordOk::FoundRecord(found)) => Some(found.record.value.as_slice()),
-                    _ => None,
-                };
                 self.on_route_result(id, step.last, value);
                 return;
             }

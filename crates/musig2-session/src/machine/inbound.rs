@@ -195,7 +195,7 @@ impl Machine {
 
     /// Asks the driver to fetch a session's announcement, at most once per retransmit
     /// interval; the record, when it comes, counts as an invitation delivered by `from`.
-    fn request_lookup(&mut self, session_id: [u8; 32], from: &PeerId, now: u64) {
+    pub(super) fn request_lookup(&mut self, session_id: [u8; 32], from: &PeerId, now: u64) {
         let interval = self.core.config.retransmit_interval_ms;
         let due = self
             .lookups

@@ -10,6 +10,7 @@ mod cosigners;
 mod discovery;
 mod identity_api;
 mod inbound;
+mod inbox_api;
 mod io;
 mod parked;
 mod phase;
@@ -362,6 +363,7 @@ impl Machine {
         for key in s.others() {
             self.core.transmit(Destination::Signer(key), bytes.clone());
         }
+        self.leave_in_inboxes(&s, rng);
         s.join_local(&mut self.core, now, rng)?;
         self.insert_session(s)
     }

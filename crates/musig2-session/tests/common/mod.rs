@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 use musig2_crypto::hash::sha256;
 use musig2_crypto::{bip327, bip340, taproot};
 use musig2_session::crypto::{Scheme, SecretKey};
+use musig2_session::inbox::{merge_inbox, validate_inbox, INBOX_MAGIC};
 use musig2_session::wire::{Envelope, KeyBytes, Message, TweakSpec};
 use musig2_session::{
     Config, Destination, ElectionMethod, Event, Machine, PeerId, Phase, SessionParams,
@@ -299,9 +300,7 @@ impl Sim {
                     }
                 }
             }
-            Destination::DhtPut(k) => {
-                self.dht.insert(k, t.bytes);
-            }
+            Destination::DhtPut(k) => self.dht_put(k, t.bytes),
         }
     }
 
@@ -362,17 +361,11 @@ impl Sim {
 
     /// Restarts node `i` with a fresh machine and resumes its persisted sessions.
     pub fn restart(&mut self, i: usize) {
-        let mut entropy = [0u8; 32];
-        self.rng.fill_bytes(&mut entropy);
-        let sk = SecretKey::from_bytes(&self.nodes[i].sk).unwrap();
-        let mut m = Machine::new(self.config.clone(), self.scheme, sk, self.now, entropy);
+        let mut m = self.new_machine(i);
         for (ann, attempt) in self.nodes[i].persisted.values() {
             let _ = m.resume_session(self.now, ann, *attempt);
         }
-        self.nodes[i].machine = Some(m);
-        if self.bound {
-            self.bind(i);
-        }
+        self.install(i, m);
         // Sessions it never heard of are found through the DHT.
         let records: Vec<Vec<u8>> = self.dht.values().cloned().collect();
         for r in records {
@@ -383,6 +376,59 @@ impl Sim {
                 .handle_dht_record(self.now, &r);
         }
         self.drain(i);
+    }
+
+    /// A fresh machine with node `i`'s key (nothing persisted, nothing heard).
+    fn new_machine(&mut self, i: usize) -> Machine {
+        let mut entropy = [0u8; 32];
+        self.rng.fill_bytes(&mut entropy);
+        let sk = SecretKey::from_bytes(&self.nodes[i].sk).unwrap();
+        Machine::new(self.config.clone(), self.scheme, sk, self.now, entropy)
+    }
+
+    /// Makes `m` node `i`'s machine (bound to peers like the others).
+    fn install(&mut self, i: usize, m: Machine) {
+        self.nodes[i].machine = Some(m);
+        if self.bound {
+            self.bind(i);
+        }
+    }
+
+    /// Stores a record as a relay does: inbox records merge with what the key holds, any
+    /// other record replaces it.
+    pub fn dht_put(&mut self, key: [u8; 32], value: Vec<u8>) {
+        let now = self.now;
+        if !value.starts_with(INBOX_MAGIC) {
+            self.dht.insert(key, value);
+            return;
+        }
+        let Ok(incoming) = validate_inbox(&key, &value, now) else {
+            return;
+        };
+        let stored = self
+            .dht
+            .get(&key)
+            .and_then(|v| validate_inbox(&key, v, now).ok());
+        let merged = match stored {
+            Some(stored) => merge_inbox(&stored, &incoming, now).unwrap_or(incoming),
+            None => incoming,
+        };
+        self.dht.insert(key, merged.encode());
+    }
+
+    /// Starts node `i` as a new install would (no persisted session, nothing heard): a fresh
+    /// machine that reads its inbox record from the DHT; returns the look-ups it asked for.
+    pub fn start_fresh(&mut self, i: usize) -> Result<usize, musig2_session::inbox::InboxError> {
+        let m = self.new_machine(i);
+        let inbox = self.dht.get(&m.inbox_key()).cloned().unwrap_or_default();
+        self.install(i, m);
+        let r = self.nodes[i]
+            .machine
+            .as_mut()
+            .unwrap()
+            .handle_inbox_record(self.now, &inbox);
+        self.drain(i);
+        r
     }
 
     /// The next instant something happens (delivery or timer), if any.
