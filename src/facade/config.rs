@@ -13,6 +13,11 @@ const TS_CONFIG: &str = r#"
 export interface MuSigClientConfig {
   /** Relay multiaddrs, each ending in /p2p/<peer id> (ws, wss or webrtc-direct with certhash). */
   relays: string[];
+  /** How many relays to keep reservations on: when fewer are given (or some are down), the
+   *  client learns others from the network (the relays' DHT) and uses them, so losing one
+   *  relay does not make it unreachable. Default 2 (used when that many are known); 0 uses
+   *  only the given relays. `relayReserved` and `relayLost` say which relays it holds. */
+  minRelays?: number;
   /** How long start() waits for a relay reservation, in ms. Default 15000. */
   connectTimeoutMs?: number;
   /** The wallet's 32-byte secp256k1 signing key; a new random key when omitted. It is moved
@@ -36,6 +41,9 @@ export interface MuSigClientConfig {
 pub struct ClientConfig {
     /// Relay multiaddrs.
     pub relays: Vec<String>,
+    /// Relays to keep reservations on (learning more from the DHT).
+    #[serde(default = "default_min_relays")]
+    pub min_relays: u32,
     /// How long `start()` waits for a reservation.
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout_ms: u32,
@@ -48,6 +56,10 @@ pub struct ClientConfig {
     /// Whether session progress and peer reputation are persisted in IndexedDB.
     #[serde(default = "default_persist")]
     pub persist: bool,
+}
+
+fn default_min_relays() -> u32 {
+    musig2_net::DEFAULT_MIN_RELAYS as u32
 }
 
 fn default_persist() -> bool {
@@ -110,6 +122,7 @@ impl ClientConfig {
         let node = musig2_net::NodeConfig {
             relays,
             listen: Vec::new(),
+            min_relays: usize::try_from(config.min_relays).unwrap_or(usize::MAX),
             ..Default::default()
         };
         Ok((config, node, secret_key))

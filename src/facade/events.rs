@@ -13,6 +13,7 @@ const TS_EVENTS: &str = r#"
 export type MuSigEvent =
   | { type: "relayConnected"; relay: string }
   | { type: "relayReserved"; relay: string; circuitAddress: string }
+  | { type: "relayLost"; relay: string }
   | { type: "relayUnreachable"; address: string; reason: string }
   | { type: "peerConnected"; peer: string }
   | { type: "peerDisconnected"; peer: string }
@@ -48,10 +49,11 @@ export interface MuSigClient {
 "#;
 
 /// Names of the events, as `on()` accepts them.
-pub const EVENT_NAMES: [&str; 19] = [
+pub const EVENT_NAMES: [&str; 20] = [
     "transportSelected",
     "relayConnected",
     "relayReserved",
+    "relayLost",
     "relayUnreachable",
     "peerConnected",
     "peerDisconnected",
@@ -154,6 +156,9 @@ pub fn to_js(event: &NodeEvent) -> Option<(&'static str, JsValue)> {
                 &[("relay", s(relay)), ("circuitAddress", s(circuit_address))],
             ),
         ),
+        NodeEvent::RelayLost { relay } => {
+            ("relayLost", object("relayLost", &[("relay", s(relay))]))
+        }
         NodeEvent::RelayUnreachable { address, reason } => (
             "relayUnreachable",
             object(

@@ -18,4 +18,4 @@ pub mod transport;
 
 pub use error::NetError;
 pub use libp2p;
-pub use node::{Node, NodeConfig, NodeEvent, NodeHandle};
+pub use node::{Node, NodeConfig, NodeEvent, NodeHandle, DEFAULT_MIN_RELAYS};

@@ -56,6 +56,28 @@ async fn announce(creator: &NodeHandle, signers: Vec<[u8; 33]>, message: Vec<u8>
         .unwrap()
 }
 
+/// One network of single-peer networks started apart (peer `i` is the `i`th one's).
+fn merged(nets: Vec<common::Net>) -> common::Net {
+    let (tx, events) = futures::channel::mpsc::unbounded();
+    let mut net = common::Net {
+        peers: Vec::new(),
+        events,
+    };
+    for (i, common::Net { peers, mut events }) in nets.into_iter().enumerate() {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            use futures::StreamExt;
+            while let Some((_, at, e)) = events.next().await {
+                if tx.unbounded_send((i, at, e)).is_err() {
+                    break;
+                }
+            }
+        });
+        net.peers.extend(peers);
+    }
+    net
+}
+
 /// The value `finder` gets for `key`, asking again until [`PATIENCE`] runs out.
 async fn get_eventually(finder: &KadPeer, key: &[u8], what: &str) -> Vec<u8> {
     let deadline = tokio::time::Instant::now() + PATIENCE;
@@ -186,33 +208,13 @@ async fn wallets_on_different_relays_find_each_other_and_sign() {
     let r0 = RelayProcess::start("route-0").await;
     let peer0 = r0.tcp.to_string();
     let r1 = RelayProcess::start_with("route-1", &["--peer", &peer0]).await;
-    let (tx, events) = futures::channel::mpsc::unbounded();
-    let mut net = common::Net {
-        peers: Vec::new(),
-        events,
-    };
     // The creator holds a reservation only on R0, the other signer only on R1.
-    for (i, relay) in [(0usize, &r0), (1, &r1)] {
-        let other = start_net_at(
-            Scheme::Bip327,
-            u8::try_from(i).unwrap() + 20,
-            1,
-            &PeerOptions::through(vec![relay.tcp.clone()]),
-            |_| never(),
-        )
-        .await;
-        let common::Net { peers, mut events } = other;
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            use futures::StreamExt;
-            while let Some((_, at, e)) = events.next().await {
-                if tx.unbounded_send((i, at, e)).is_err() {
-                    break;
-                }
-            }
-        });
-        net.peers.extend(peers);
+    let mut nets = Vec::new();
+    for (i, relay) in [(20u8, &r0), (21, &r1)] {
+        let opts = PeerOptions::through(vec![relay.tcp.clone()]);
+        nets.push(start_net_at(Scheme::Bip327, i, 1, &opts, |_| never()).await);
     }
+    let mut net = merged(nets);
     let message = vec![0x66; 32];
     net.create(
         0,
@@ -324,4 +326,60 @@ async fn a_late_signer_finds_a_session_whose_creator_and_relay_are_gone() {
     assert!(took < Duration::from_secs(10), "discovered after {took:?}");
     r1.stop().await;
     r2.stop().await;
+}
+
+/// Issue 14 item 5: a wallet given only R0 learns R1 from the DHT and holds a reservation on
+/// it too, so when R0 dies it is told (`RelayLost`) and still signs with a wallet that uses
+/// only R1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wallet_given_one_relay_holds_two_and_survives_losing_the_first() {
+    let mut r0 = RelayProcess::start("pool-0").await;
+    let peer0 = r0.tcp.to_string();
+    let r1 = RelayProcess::start_with("pool-1", &["--peer", &peer0]).await;
+    let relay_id = |a: &musig2_net::libp2p::Multiaddr| musig2_net::node::peer_id_of(a).ok();
+    let (r0_id, r1_id) = (relay_id(&r0.tcp), relay_id(&r1.tcp));
+    let mut opts = PeerOptions::through(vec![r0.tcp.clone()]);
+    opts.min_relays = 2;
+    let pooled = start_net_at(Scheme::Bip327, 50, 1, &opts, |_| never()).await;
+    // The other signer is on R1 only, and knows nothing of R0.
+    let only_r1 = PeerOptions::through(vec![r1.tcp.clone()]);
+    let other = start_net_at(Scheme::Bip327, 51, 1, &only_r1, |_| never()).await;
+    let mut net = merged(vec![pooled, other]);
+    let through = |e: &NodeEvent| match e {
+        // `<relay addr>/p2p/<relay>/p2p-circuit/p2p/<us>`: the relay is third from the end.
+        NodeEvent::RelayReserved {
+            circuit_address, ..
+        } => {
+            use musig2_net::libp2p::multiaddr::Protocol;
+            let relay: musig2_net::libp2p::Multiaddr = circuit_address
+                .iter()
+                .take_while(|p| *p != Protocol::P2pCircuit)
+                .collect();
+            relay_id(&relay)
+        }
+        _ => None,
+    };
+    net.wait_for("a reservation on the relay learnt from the DHT", |i, e| {
+        (i == 0 && through(e) == r1_id).then_some(())
+    })
+    .await;
+    r0.terminate().await;
+    let (_, _, lost) = net
+        .wait_for("the first relay reported lost", |i, e| match e {
+            NodeEvent::RelayLost { relay } if i == 0 => Some(*relay),
+            _ => None,
+        })
+        .await;
+    assert_eq!(Some(lost), r0_id);
+    let message = vec![0x88; 32];
+    net.create(
+        1,
+        TweakSpec::None,
+        ElectionMethod::Lexicographic,
+        message.clone(),
+    )
+    .await;
+    net.assert_signed(&[0, 1], true, Scheme::Bip327, TweakSpec::None, &message)
+        .await;
+    r1.stop().await;
 }

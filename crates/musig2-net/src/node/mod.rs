@@ -19,6 +19,7 @@ mod deadline;
 mod inbox;
 mod outbox;
 mod priority;
+mod relay_pool;
 mod relays;
 mod routes;
 mod session_io;
@@ -46,7 +47,14 @@ pub struct NodeConfig {
     pub listen: Vec<Multiaddr>,
     /// Connection bounds, with room kept for relays and co-signers.
     pub connections: ConnectionBudget,
+    /// Relays to hold reservations on: when fewer are configured (or some are down), more are
+    /// learnt from the DHT and used ([`DEFAULT_MIN_RELAYS`] is the usual choice; 0 uses only
+    /// the configured relays).
+    pub min_relays: usize,
 }
+
+/// The usual number of relays a wallet holds reservations on (when that many are known).
+pub const DEFAULT_MIN_RELAYS: usize = 2;
 
 /// What the network did, reported to the node's owner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +63,12 @@ pub enum NodeEvent {
     Listening {
         /// The address.
         address: Multiaddr,
+    },
+    /// A relay that held our reservation is gone (its connection closed); a configured relay
+    /// is dialled again, a learnt one is replaced by another.
+    RelayLost {
+        /// The relay's peer ID.
+        relay: PeerId,
     },
     /// A connection to a relay is up.
     RelayConnected {
@@ -284,6 +298,8 @@ pub struct Node {
     routes: routes::Routes,
     /// The read of our inbox record in flight.
     inbox: inbox::InboxReader,
+    /// Relays learnt from the DHT for redundancy.
+    relay_pool: relay_pool::RelayPool,
 }
 
 /// Extracts the peer ID that a multiaddr ends with.
@@ -351,6 +367,7 @@ impl Node {
             circuits: HashMap::new(),
             routes: routes::Routes::default(),
             inbox: inbox::InboxReader::default(),
+            relay_pool: relay_pool::RelayPool::new(config.min_relays),
         };
         Ok((
             node,
@@ -532,21 +549,10 @@ impl Node {
                 num_established,
                 ..
             } => {
-                if let Some(addr) = self.relays.get(&peer_id).cloned() {
+                if self.relays.contains_key(&peer_id) {
                     self.redial.connected(&peer_id);
                     self.emit(NodeEvent::RelayConnected { relay: peer_id });
-                    // Listen only once the relay connection is up: a reservation requested
-                    // while the dial is in flight is silently dropped.
-                    if self.reserving.insert(peer_id) {
-                        let circuit = addr.clone().with(Protocol::P2pCircuit);
-                        if let Err(e) = self.swarm.listen_on(circuit) {
-                            self.reserving.remove(&peer_id);
-                            self.emit(NodeEvent::RelayUnreachable {
-                                address: addr,
-                                reason: e.to_string(),
-                            });
-                        }
-                    }
+                    self.reserve_on(peer_id);
                 } else if num_established.get() == 1 {
                     self.emit(NodeEvent::PeerConnected { peer: peer_id });
                 }
@@ -557,11 +563,16 @@ impl Node {
                 ..
             } => {
                 self.reserving.remove(&peer_id);
-                self.circuits.remove(&peer_id);
+                if self.circuits.remove(&peer_id).is_some() {
+                    self.emit(NodeEvent::RelayLost { relay: peer_id });
+                }
                 if self.relays.contains_key(&peer_id) {
-                    // The relay went away (restart, network change): dial it again, with
-                    // backoff, and reserve anew once connected.
-                    self.schedule_redial(peer_id);
+                    // The relay went away (restart, network change): dial a configured one
+                    // again, with backoff, and reserve anew once connected; replace a learnt
+                    // one.
+                    if !self.relay_failed(&peer_id) {
+                        self.schedule_redial(peer_id);
+                    }
                 } else {
                     self.emit(NodeEvent::PeerDisconnected { peer: peer_id });
                 }
@@ -576,7 +587,9 @@ impl Node {
                         address: addr,
                         reason: error.to_string(),
                     });
-                    self.schedule_redial(peer);
+                    if !self.relay_failed(&peer) {
+                        self.schedule_redial(peer);
+                    }
                 }
             }
             SwarmEvent::Behaviour(PeerBehaviourEvent::RelayClient(
@@ -590,6 +603,7 @@ impl Node {
                     self.circuits.insert(relay_peer_id, circuit_address.clone());
                     self.publish_route();
                     self.read_inbox();
+                    self.relay_reserved(&relay_peer_id);
                     self.emit(NodeEvent::RelayReserved {
                         relay: relay_peer_id,
                         circuit_address,
@@ -601,6 +615,25 @@ impl Node {
             SwarmEvent::Behaviour(PeerBehaviourEvent::Gossipsub(event)) => self.on_gossip(event),
             SwarmEvent::Behaviour(PeerBehaviourEvent::Kad(event)) => self.on_kad(event),
             _ => {}
+        }
+    }
+
+    /// Asks a connected relay for a reservation (once per connection). Only once the relay
+    /// connection is up: a reservation requested while the dial is in flight is silently
+    /// dropped.
+    pub(super) fn reserve_on(&mut self, relay: PeerId) {
+        let Some(addr) = self.relays.get(&relay).cloned() else {
+            return;
+        };
+        if self.reserving.insert(relay) {
+            let circuit = addr.clone().with(Protocol::P2pCircuit);
+            if let Err(e) = self.swarm.listen_on(circuit) {
+                self.reserving.remove(&relay);
+                self.emit(NodeEvent::RelayUnreachable {
+                    address: addr,
+                    reason: e.to_string(),
+                });
+            }
         }
     }
 

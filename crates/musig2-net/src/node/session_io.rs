@@ -177,8 +177,17 @@ impl Node {
             id, result, step, ..
         } = event
         {
-            let kad::QueryResult::GetRecord(result) = result else {
-                return;
+            let result = match result {
+                kad::QueryResult::GetRecord(result) => result,
+                kad::QueryResult::GetClosestPeers(result) if self.relay_pool.is_query(&id) => {
+                    let peers = match &result {
+                        Ok(ok) => &ok.peers,
+                        Err(kad::GetClosestPeersError::Timeout { peers, .. }) => peers,
+                    };
+                    self.on_relay_search(step.last, peers);
+                    return;
+                }
+                _ => return,
             };
             let value = match &result {
                 Ok(kad::GetRecordOk::FoundRecord(found)) => Some(found.record.value.as_slice()),

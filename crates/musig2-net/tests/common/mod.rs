@@ -55,6 +55,8 @@ pub struct PeerOptions {
     pub config: Config,
     /// Connection bounds of every peer.
     pub connections: musig2_net::connection_gate::ConnectionBudget,
+    /// Relays each peer keeps reservations on, learning more from the DHT (0: only its own).
+    pub min_relays: usize,
 }
 
 impl PeerOptions {
@@ -66,6 +68,7 @@ impl PeerOptions {
             auto_join: true,
             config: Config::default(),
             connections: Default::default(),
+            min_relays: 0,
         }
     }
 }
@@ -96,6 +99,7 @@ pub async fn start_peer(
         relays: opts.relays.clone(),
         listen: opts.listen.clone(),
         connections: opts.connections,
+        min_relays: opts.min_relays,
     };
     let keypair = keypair_from_signing_key(&secret).unwrap();
     let (node, handle, events) = Node::new(keypair, config, Some(machine)).await.unwrap();
