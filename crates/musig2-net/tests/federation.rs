@@ -383,3 +383,33 @@ async fn a_wallet_given_one_relay_holds_two_and_survives_losing_the_first() {
         .await;
     r1.stop().await;
 }
+
+/// Issue 14: in a chain R0 — R1 — R2 (each relay told only about its neighbour), one wallet on
+/// each relay signs 3-of-3 in both schemes; the creator (on R0) and the signer on R2 are two
+/// relay hops apart and share no relay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_wallet_on_each_relay_of_a_chain_signs_in_both_schemes() {
+    let relays = chain_of_three().await;
+    for (scheme, first) in [(Scheme::Bip327, 60u8), (Scheme::Lotus, 70)] {
+        let mut nets = Vec::new();
+        for (i, relay) in relays.iter().enumerate() {
+            let opts = PeerOptions::through(vec![relay.tcp.clone()]);
+            let seed = first + u8::try_from(i).unwrap();
+            nets.push(start_net_at(scheme, seed, 1, &opts, |_| never()).await);
+        }
+        let mut net = merged(nets);
+        let message = vec![first; 32];
+        net.create(
+            0,
+            TweakSpec::None,
+            ElectionMethod::Lexicographic,
+            message.clone(),
+        )
+        .await;
+        net.assert_signed(&[0, 1, 2], true, scheme, TweakSpec::None, &message)
+            .await;
+    }
+    for r in relays {
+        r.stop().await;
+    }
+}
