@@ -17,8 +17,14 @@
 //! peak (`VmHWM`), and the 1-minute load average when the burst started. At the end the
 //! relay's `/metrics` is printed.
 //!
+//! With `CAP_RELAYS=N` (default 1) it runs N relay processes, each started with `--peer` to
+//! the one before (one federation, protocol.md §4.2), and peer `i` uses only relay `i mod N`:
+//! the three signers of a group are then on three relays and reach each other through route
+//! records (§4.3). Relay CPU and memory are then summed over the relays.
+//!
 //! Run (release relay and peers):
 //! `cargo build --release -p musig2-relay && cargo bench -p musig2-net --bench capacity`
+//! Federation: `CAP_RELAYS=10 CAP_GROUPS=100 CAP_LEVELS=10,50,100 cargo bench -p musig2-net --bench capacity`
 
 #[path = "../tests/common/relay.rs"]
 #[allow(dead_code)]
@@ -295,16 +301,23 @@ async fn worker_burst(groups: &[Group], tracker: &Tracker, count: usize, salt: u
 }
 
 async fn worker() {
-    let relay: Multiaddr = std::env::var("CAP_RELAY")
+    let relays: Vec<Multiaddr> = std::env::var("CAP_RELAY")
         .expect("CAP_RELAY")
-        .parse()
-        .expect("relay address");
+        .split(',')
+        .map(|a| a.parse().expect("relay address"))
+        .collect();
+    // Peer `i` uses relay `i mod N`: with several relays the three peers of a group sit on
+    // three different relays and reach each other through the federation.
+    let relay_of = |i: u32| &relays[i as usize % relays.len()];
     let first = env_or("CAP_FIRST", 0) as u32;
     let group_count = env_or("CAP_GROUPS", 10).max(1) as u32;
     let tracker: Tracker = Arc::default();
     let mut groups = Vec::new();
     for g in 0..group_count {
-        let starts = (0..3).map(|i| start_peer(first + g * 3 + i, &relay, &tracker));
+        let starts = (0..3).map(|i| {
+            let index = first + g * 3 + i;
+            start_peer(index, relay_of(index), &tracker)
+        });
         let peers = futures::future::join_all(starts).await;
         groups.push(Group {
             handles: peers.iter().map(|p| p.0.clone()).collect(),
@@ -349,10 +362,11 @@ struct Worker {
 }
 
 impl Worker {
-    async fn spawn(relay: &Multiaddr, first: usize, groups: usize) -> Self {
+    async fn spawn(relays: &[Multiaddr], first: usize, groups: usize) -> Self {
+        let relays: Vec<String> = relays.iter().map(ToString::to_string).collect();
         let mut child = tokio::process::Command::new(std::env::current_exe().expect("exe"))
             .env("CAP_ROLE", "worker")
-            .env("CAP_RELAY", relay.to_string())
+            .env("CAP_RELAY", relays.join(","))
             .env("CAP_FIRST", first.to_string())
             .env("CAP_GROUPS", groups.to_string())
             .stdin(Stdio::piped())
@@ -448,23 +462,40 @@ async fn coordinator() {
         .split(',')
         .filter_map(|v| v.trim().parse().ok())
         .collect();
-    let relay = RelayProcess::start_with(
-        "capacity",
-        &[
-            "--metrics-addr",
-            "127.0.0.1:0",
-            "--reservations-per-ip-per-min",
-            "1000000",
-        ],
-    )
-    .await;
-    let relay_pid = relay.child.id().expect("relay pid");
+    let relay_count = env_or("CAP_RELAYS", 1).max(1);
+    let mut relays: Vec<RelayProcess> = Vec::new();
+    for i in 0..relay_count {
+        // Each relay is told only about the one before it (Kademlia finds the rest).
+        let mut args = vec![
+            "--metrics-addr".to_string(),
+            "127.0.0.1:0".to_string(),
+            "--reservations-per-ip-per-min".to_string(),
+            "1000000".to_string(),
+        ];
+        if let Some(prev) = relays.last() {
+            args.extend(["--peer".to_string(), prev.tcp.to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        relays.push(RelayProcess::start_with(&format!("capacity-{i}"), &args).await);
+    }
+    let relay_pids: Vec<u32> = relays
+        .iter()
+        .map(|r| r.child.id().expect("relay pid"))
+        .collect();
+    let relay_cpu = || relay_pids.iter().map(|&p| cpu_of(p)).sum::<Duration>();
+    let relay_kib = |field: &str| {
+        relays
+            .iter()
+            .map(|r| r.memory_kib(field).unwrap_or(0))
+            .sum::<u64>()
+    };
+    let relay_addrs: Vec<Multiaddr> = relays.iter().map(|r| r.tcp.clone()).collect();
     let t_start = Instant::now();
     let mut workers = Vec::new();
     let mut first = 1;
     for w in 0..worker_count {
         let groups = group_count / worker_count + usize::from(w < group_count % worker_count);
-        workers.push(Worker::spawn(&relay.tcp, first, groups).await);
+        workers.push(Worker::spawn(&relay_addrs, first, groups).await);
         first += groups * 3;
     }
     for w in &mut workers {
@@ -474,21 +505,21 @@ async fn coordinator() {
     // Idle cost of holding the reservations (keep-alives, GossipSub heartbeats).
     let idle = Duration::from_secs(5);
     let (relay_cpu0, workers_cpu0) = (
-        cpu_of(relay_pid),
+        relay_cpu(),
         workers.iter().map(Worker::cpu).sum::<Duration>(),
     );
     tokio::time::sleep(idle).await;
-    let relay_idle = cpu_of(relay_pid).saturating_sub(relay_cpu0);
+    let relay_idle = relay_cpu().saturating_sub(relay_cpu0);
     let workers_idle = workers
         .iter()
         .map(Worker::cpu)
         .sum::<Duration>()
         .saturating_sub(workers_cpu0);
     println!(
-        "## Relay capacity: {worker_count} worker processes, {group_count} groups of 3 peers ({} reservations)\n\npeers up in {:.1} s; idle: relay RSS {} KiB, relay CPU {:.1} % of a core, workers CPU {:.1} %; load {}\n",
+        "## Relay capacity: {relay_count} relay(s), {worker_count} worker processes, {group_count} groups of 3 peers ({} reservations; relay figures summed over the relays)\n\npeers up in {:.1} s; idle: relay RSS {} KiB, relay CPU {:.1} % of a core, workers CPU {:.1} %; load {}\n",
         group_count * 3,
         up.as_secs_f64(),
-        relay.memory_kib("VmRSS").unwrap_or(0),
+        relay_kib("VmRSS"),
         100.0 * relay_idle.as_secs_f64() / idle.as_secs_f64(),
         100.0 * workers_idle.as_secs_f64() / idle.as_secs_f64(),
         load1(),
@@ -500,7 +531,7 @@ async fn coordinator() {
         "warm-up ({group_count} sessions, one per group, opens the circuits): {} done in {:.1} s, relay RSS {} KiB\n",
         warm.latencies.len(),
         t0.elapsed().as_secs_f64(),
-        relay.memory_kib("VmRSS").unwrap_or(0)
+        relay_kib("VmRSS")
     );
     println!("| concurrent 3-of-3 sessions | done in time | unfinished | done late | done, event lost | failed | p50 ms | p95 ms | p99 ms | max ms | wall s | relay CPU s (% of 1 core) | workers CPU s | relay RSS KiB | relay peak KiB | load1 at start |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -508,13 +539,13 @@ async fn coordinator() {
     for &level in &levels {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let load = load1();
-        let relay_cpu0 = cpu_of(relay_pid);
+        let relay_cpu0 = relay_cpu();
         let workers_cpu0: Duration = workers.iter().map(Worker::cpu).sum();
         let t0 = Instant::now();
         let mut b = burst(&mut workers, level, salt).await;
         let wall = t0.elapsed();
         salt += 1 << 32;
-        let relay_cpu = cpu_of(relay_pid).saturating_sub(relay_cpu0);
+        let relay_cpu = relay_cpu().saturating_sub(relay_cpu0);
         let workers_cpu = workers
             .iter()
             .map(Worker::cpu)
@@ -537,13 +568,13 @@ async fn coordinator() {
             relay_cpu.as_secs_f64(),
             100.0 * relay_cpu.as_secs_f64() / wall.as_secs_f64(),
             workers_cpu.as_secs_f64(),
-            relay.memory_kib("VmRSS").unwrap_or(0),
-            relay.memory_kib("VmHWM").unwrap_or(0),
+            relay_kib("VmRSS"),
+            relay_kib("VmHWM"),
         );
     }
     if std::env::var("CAP_METRICS").map_or(true, |v| v != "0") {
         println!("\n### Relay /metrics after the run\n\n```");
-        print!("{}", relay.scrape().await);
+        print!("{}", relays[0].scrape().await);
         println!("```");
     }
     for w in workers {
@@ -553,7 +584,9 @@ async fn coordinator() {
         drop(stdin); // end of input: the worker exits
         let _ = child.wait().await;
     }
-    relay.stop().await;
+    for relay in relays {
+        relay.stop().await;
+    }
 }
 
 fn main() {
