@@ -73,6 +73,11 @@ export async function correctUse(): Promise<void> {
       void [viaWebrtc, skipped, e.relays, e.reason];
     }
   });
+  const pooled = new MuSigClient({ relays: ['/ip4/127.0.0.1/tcp/1/ws/p2p/x'], minRelays: 3 });
+  pooled.on('relayLost', (e) => {
+    const relay: string = e.relay;
+    void relay;
+  });
   client.on('messageRejected', (e: MuSigEvent) => {
     if (e.type === 'messageRejected') {
       const code: MessageRejectedCode = e.code;
