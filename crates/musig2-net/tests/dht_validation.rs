@@ -25,8 +25,10 @@ use musig2_session::{Config, Destination, ElectionMethod, Machine, SessionParams
 
 /// Records one peer may hold in the relay in this test.
 const QUOTA: usize = 8;
-/// Records the relay stores in all: the flood alone could fill it without the quota.
-const MAX_RECORDS: usize = 12;
+/// Records the relay stores in all: the flood alone could fill it without the quota, and
+/// the honest wallets need 6 beside the flood's quota (3 route records; the announcement and
+/// an inbox record for each of the 2 other signers), with room for 2 more.
+const MAX_RECORDS: usize = 16;
 /// Announcements the flooding peer PUTs.
 const FLOOD: usize = 20;
 
