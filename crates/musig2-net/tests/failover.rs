@@ -200,6 +200,24 @@ async fn coordinator_dies_after_round_two(scheme: Scheme) {
         delivered_at.duration_since(round_two_done) <= deadline,
         "the backup delivers within the failover deadline (plus margin)"
     );
+    // The kill closed the coordinator's connections: the survivors failed over at once, not
+    // after the liveness timeout (without the connection signal it takes at least 4 s).
+    assert!(
+        failover_at.saturating_duration_since(killed_at) < Duration::from_secs(2),
+        "failover on a closed connection"
+    );
+    // And they complete without the dead coordinator's confirmation.
+    let mut completed = Vec::new();
+    while completed.len() < 2 {
+        let (i, _, ()) = net
+            .wait_for("the survivors' completion", |i, e| {
+                matches!(e, NodeEvent::Session(Event::Completed { .. }))
+                    .then_some(())
+                    .filter(|()| i != 0)
+            })
+            .await;
+        completed.push(i);
+    }
     let sigs: Vec<_> = sigs.into_iter().map(|s| s.2).collect();
     assert_valid(scheme, &net.keys(), tweak, &message, &sigs);
     relay.stop().await;

@@ -225,3 +225,80 @@ fn a_session_that_cannot_finish_fails_at_expiry() {
         )));
     }
 }
+
+/// Crashes the coordinator of a 3-of-3 session right after its partial signature; with
+/// `tell`, the survivors' drivers report its connection closed at once.
+fn coordinator_gone(seed: u64, tell: bool) -> (Sim, [u8; 32], Vec<usize>, u64) {
+    let mut sim = Sim::new(seed, 3, NetParams::perfect(), Config::default());
+    let id = sim.create(0, b"gone", ElectionMethod::Lexicographic, TweakSpec::None);
+    let c = coordinator_index(&sim, &id, 0);
+    assert!(sim.run_while(T0 + 60_000, |s| s.phase(c, &id)
+        >= Some(Phase::PartialSigCollection)));
+    sim.crash(c);
+    let at = sim.now;
+    let survivors: Vec<usize> = (0..3).filter(|&i| i != c).collect();
+    if tell {
+        // What it sent before dying arrives (10 ms), then its connections are seen closed.
+        sim.run_until(at + 20);
+        let key = sim.nodes[c].key;
+        let now = sim.now;
+        for &i in &survivors {
+            sim.nodes[i]
+                .machine
+                .as_mut()
+                .unwrap()
+                .signer_unreachable(now, &key);
+            sim.drain(i);
+        }
+    }
+    (sim, id, survivors, at)
+}
+
+#[test]
+fn survivors_of_a_failover_reach_completed() {
+    for tell in [false, true] {
+        let (mut sim, id, survivors, _) = coordinator_gone(11, tell);
+        let done = |s: &Sim| {
+            survivors
+                .iter()
+                .all(|&i| s.phase(i, &id) == Some(Phase::Completed))
+        };
+        assert!(
+            sim.run_while(T0 + 120_000, done),
+            "tell={tell}: phases {:?}",
+            survivors
+                .iter()
+                .map(|&i| sim.phase(i, &id))
+                .collect::<Vec<_>>()
+        );
+        for &i in &survivors {
+            assert!(sim.nodes[i]
+                .events
+                .iter()
+                .any(|(_, e)| matches!(e, Event::Completed { session_id } if *session_id == id)));
+            for sig in sim.signatures(i, &id) {
+                assert!(verify_final(&sim.keys(), TweakSpec::None, b"gone", &sig));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_closed_connection_fails_the_coordinator_over_at_once() {
+    let (mut sim, id, survivors, at) = coordinator_gone(12, true);
+    assert!(
+        sim.run_while(T0 + 120_000, |s| first_signature_at(s, &id, &survivors)
+            .is_some())
+    );
+    let told = first_signature_at(&sim, &id, &survivors).unwrap() - at;
+    let (mut sim, id, survivors, at) = coordinator_gone(12, false);
+    assert!(
+        sim.run_while(T0 + 120_000, |s| first_signature_at(s, &id, &survivors)
+            .is_some())
+    );
+    let silent = first_signature_at(&sim, &id, &survivors).unwrap() - at;
+    eprintln!("failover: {told} ms when the connection closes, {silent} ms when silent");
+    let cfg = Config::default();
+    assert!(told <= 100, "connection closed: {told} ms");
+    assert!(silent >= cfg.liveness_timeout_ms - cfg.heartbeat_interval_ms);
+}

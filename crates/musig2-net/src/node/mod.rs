@@ -575,6 +575,7 @@ impl Node {
                     }
                 } else {
                     self.emit(NodeEvent::PeerDisconnected { peer: peer_id });
+                    self.signer_gone(peer_id);
                 }
             }
             SwarmEvent::OutgoingConnectionError {

@@ -29,7 +29,7 @@ pub(super) struct Routes {
 }
 
 /// The 33-byte key inside a secp256k1 peer ID (wallets' peer IDs are their signing keys).
-fn key_of(peer: &PeerId) -> Option<[u8; 33]> {
+pub(super) fn key_of(peer: &PeerId) -> Option<[u8; 33]> {
     let hash = peer.as_ref();
     if hash.code() != 0 {
         return None;

@@ -123,6 +123,16 @@ impl Node {
         }
     }
 
+    /// The last connection to `peer` closed: if it is a signer, the machine stops waiting
+    /// for it (a coordinator is failed over at once; protocol.md §5.2).
+    pub(super) fn signer_gone(&mut self, peer: PeerId) {
+        let (Some(key), Some(machine)) = (super::routes::key_of(&peer), self.machine.as_mut())
+        else {
+            return;
+        };
+        machine.signer_unreachable(now_ms(), &key);
+    }
+
     fn feed(&mut self, from: PeerId, bytes: &[u8]) -> bool {
         let Some(machine) = self.machine.as_mut() else {
             return false;

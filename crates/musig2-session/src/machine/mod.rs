@@ -12,6 +12,7 @@ mod identity_api;
 mod inbound;
 mod inbox_api;
 mod io;
+mod liveness;
 mod parked;
 mod phase;
 mod rounds;

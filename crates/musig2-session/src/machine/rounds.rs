@@ -186,16 +186,9 @@ impl Session {
                     self.aggregate_as_coordinator(core, now)?;
                 }
                 Phase::BroadcastConfirmation
-                    if self
-                        .notices
-                        .iter()
-                        .enumerate()
-                        .all(|(i, &c)| c || i == self.me) =>
+                    if self.confirmations_done(now, core.config.liveness_timeout_ms) =>
                 {
-                    self.set_phase(core, Phase::Completed);
-                    core.event(Event::Completed {
-                        session_id: self.id,
-                    });
+                    self.complete(core);
                 }
                 _ => return Ok(()),
             }

@@ -20,10 +20,14 @@ impl Session {
         }
         if self.phase == Phase::Aggregation {
             if let Some(c) = self.coordinator().filter(|&c| c != self.me) {
-                let heard = self.last_heard.get(c).copied().unwrap_or(0);
                 t = t
                     .min(self.agg_anchor.saturating_add(coordinator_deadline))
-                    .min(heard.saturating_add(liveness));
+                    .min(self.heard(c).saturating_add(liveness));
+            }
+        }
+        if self.phase == Phase::BroadcastConfirmation {
+            if let Some(gone) = self.confirmation_deadline(liveness) {
+                t = t.min(gone);
             }
         }
         t
@@ -35,13 +39,24 @@ impl Session {
             return;
         }
         if now >= self.ann.expires_at {
-            self.fail(core, "session expired");
+            if self.signature.is_some() {
+                // The verified signature stands; only confirmations were missing.
+                self.complete(core);
+            } else {
+                self.fail(core, "session expired");
+            }
             return;
         }
         if self.phase == Phase::Announced {
             return;
         }
         self.failover(core, now, &cfg);
+        if self.phase == Phase::BroadcastConfirmation
+            && self.confirmations_done(now, cfg.liveness_timeout_ms)
+        {
+            self.complete(core);
+            return;
+        }
         if now >= self.next_retransmit {
             self.retransmits = self.retransmits.saturating_add(1);
             let backoff = 1u64 << self.retransmits.min(MAX_RETRANSMIT_BACKOFF);
@@ -75,7 +90,7 @@ impl Session {
             if c == self.me {
                 return;
             }
-            let heard = self.last_heard.get(c).copied().unwrap_or(0);
+            let heard = self.heard(c);
             let late = now >= self.agg_anchor.saturating_add(cfg.coordinator_deadline_ms);
             let silent = now >= heard.saturating_add(cfg.liveness_timeout_ms);
             if !late && !silent {

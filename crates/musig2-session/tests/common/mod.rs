@@ -85,6 +85,9 @@ pub struct Sim {
     pub record: bool,
     /// Machines take envelopes only from their key's peer (as musig2-net's do).
     pub bound: bool,
+    /// Steps taken at the current instant (a machine whose timer is due but does nothing
+    /// would make a driver spin: the simulation fails instead).
+    steps_at_now: (u64, u64),
 }
 
 /// The peer of a key in a bound simulation: a node's own peer, or for any other key (an
@@ -155,6 +158,7 @@ impl Sim {
             record: false,
             scheme,
             bound: false,
+            steps_at_now: (0, 0),
         }
     }
 
@@ -470,6 +474,13 @@ impl Sim {
 
     fn step(&mut self) {
         let now = self.now;
+        let (at, count) = self.steps_at_now;
+        self.steps_at_now = if at == now { (at, count + 1) } else { (now, 1) };
+        assert!(
+            self.steps_at_now.1 < 10_000,
+            "a timer due at {} ms never resolves: a driver would spin",
+            now - T0
+        );
         while let Some(Reverse((t, ..))) = self.queue.peek() {
             if *t > now {
                 break;
