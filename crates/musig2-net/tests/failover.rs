@@ -18,8 +18,17 @@ use common::{assert_valid, start_net, Net, PeerOptions};
 use musig2_crypto::scheme::Scheme;
 use musig2_net::libp2p::multiaddr::Protocol;
 use musig2_net::NodeEvent;
+use musig2_session::crypto::Signature;
+use musig2_session::wire::KeyBytes;
 use musig2_session::wire::TweakSpec;
 use musig2_session::{Config, ElectionMethod, Event, Phase};
+
+/// What the survivors report after the coordinator died.
+enum Seen {
+    Failover(KeyBytes),
+    Signature(Signature, bool),
+    Completed,
+}
 
 fn phase_of(e: &NodeEvent) -> Option<Phase> {
     match e {
@@ -158,28 +167,38 @@ async fn coordinator_dies_after_round_two(scheme: Scheme) {
 
     let mut failover_at = None;
     let mut sigs = Vec::new();
-    while sigs.len() < 2 {
+    // The survivors must also complete without the dead coordinator's confirmation (their
+    // `Completed` may come before the other's signature: both are read in one loop).
+    let mut completed = 0;
+    while sigs.len() < 2 || completed < 2 {
         let (i, at, ev) = net
-            .wait_for("the backup's signature", |_, e| match e {
-                NodeEvent::Session(Event::Failover { coordinator, .. }) => Some(Err(*coordinator)),
-                NodeEvent::Session(Event::SignatureReady {
-                    signature,
-                    broadcast_duty,
-                    ..
-                }) => Some(Ok((*signature, *broadcast_duty))),
-                _ => None,
-            })
+            .wait_for(
+                "the signatures and the survivors' completion",
+                |_, e| match e {
+                    NodeEvent::Session(Event::Failover { coordinator, .. }) => {
+                        Some(Seen::Failover(*coordinator))
+                    }
+                    NodeEvent::Session(Event::SignatureReady {
+                        signature,
+                        broadcast_duty,
+                        ..
+                    }) => Some(Seen::Signature(*signature, *broadcast_duty)),
+                    NodeEvent::Session(Event::Completed { .. }) => Some(Seen::Completed),
+                    _ => None,
+                },
+            )
             .await;
         assert_ne!(i, 0, "the dead coordinator reports nothing");
         match ev {
-            Err(next) => {
+            Seen::Failover(next) => {
                 assert_eq!(next, net.peers[backup].key, "one failover, to the backup");
                 failover_at.get_or_insert(at);
             }
-            Ok((sig, duty)) => {
+            Seen::Signature(sig, duty) => {
                 assert_eq!(duty, i == backup, "the backup aggregates and broadcasts");
                 sigs.push((i, at, sig));
             }
+            Seen::Completed => completed += 1,
         }
     }
     let delivered_at = sigs.iter().map(|s| s.1).max().unwrap();
@@ -206,18 +225,6 @@ async fn coordinator_dies_after_round_two(scheme: Scheme) {
         failover_at.saturating_duration_since(killed_at) < Duration::from_secs(2),
         "failover on a closed connection"
     );
-    // And they complete without the dead coordinator's confirmation.
-    let mut completed = Vec::new();
-    while completed.len() < 2 {
-        let (i, _, ()) = net
-            .wait_for("the survivors' completion", |i, e| {
-                matches!(e, NodeEvent::Session(Event::Completed { .. }))
-                    .then_some(())
-                    .filter(|()| i != 0)
-            })
-            .await;
-        completed.push(i);
-    }
     let sigs: Vec<_> = sigs.into_iter().map(|s| s.2).collect();
     assert_valid(scheme, &net.keys(), tweak, &message, &sigs);
     relay.stop().await;
