@@ -12,7 +12,9 @@ export const RELAY_BIN = process.env.MUSIG2_RELAY_BIN || path.join(TARGET_DIR, '
 
 /**
  * Starts a relay listening on `host` (tcp, ws and webrtc-direct; port 0 = a free port).
- * Resolves to { peerId, addrs, ws, webrtc, stop() } once every listener is up.
+ * Resolves to { peerId, addrs, ws, webrtc, tcp, metrics, stop() } once every listener is up;
+ * `metrics` is the URL of the Prometheus endpoint when `extraArgs` has `--metrics-addr`
+ * (else null), and `scrape(name)` reads one of its unlabelled samples.
  */
 export async function startRelay({ host = '127.0.0.1', ports = [0, 0, 0], dataDir, extraArgs = [], timeoutMs = 20000, bin = RELAY_BIN } = {}) {
   const ownDir = !dataDir;
@@ -25,6 +27,7 @@ export async function startRelay({ host = '127.0.0.1', ports = [0, 0, 0], dataDi
   });
   const addrs = [];
   let peerId = null;
+  let metrics = null;
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const ready = new Promise((resolve, reject) => {
@@ -37,6 +40,7 @@ export async function startRelay({ host = '127.0.0.1', ports = [0, 0, 0], dataDi
         const line = buf.slice(0, i).trim();
         buf = buf.slice(i + 1);
         if (line.startsWith('peer id: ')) peerId = line.slice(9);
+        if (line.startsWith('metrics on ')) metrics = line.slice(11);
         if (line.startsWith('listening on ')) addrs.push(line.slice(13));
         if (addrs.length === listen.length) { clearTimeout(timer); resolve(); }
       }
@@ -52,7 +56,15 @@ export async function startRelay({ host = '127.0.0.1', ports = [0, 0, 0], dataDi
     ws: addrs.find((a) => a.includes('/ws/')),
     webrtc: addrs.find((a) => a.includes('/webrtc-direct/')),
     tcp: addrs.find((a) => a.includes('/tcp/') && !a.includes('/ws/')),
+    metrics,
     stderr: () => stderr,
+    /** The value of the metric `name` (a sample without labels), or null when absent. */
+    async scrape(name) {
+      if (!metrics) throw new Error('the relay was started without --metrics-addr');
+      const text = await (await fetch(metrics)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      return line ? Number(line.slice(name.length + 1)) : null;
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const result = await exited;
@@ -60,4 +72,50 @@ export async function startRelay({ host = '127.0.0.1', ports = [0, 0, 0], dataDi
       return result;
     },
   };
+}
+
+/** `relay`'s TCP multiaddr, ending in its `/p2p/<peer id>` (what `--peer` takes). */
+export function peerAddress(relay) {
+  if (!relay.tcp) throw new Error(`relay ${relay.peerId} has no TCP listener: ${relay.addrs.join(', ')}`);
+  return relay.tcp.endsWith(`/p2p/${relay.peerId}`) ? relay.tcp : `${relay.tcp}/p2p/${relay.peerId}`;
+}
+
+/**
+ * Starts `n` relays in a chain: relay i > 0 is given only relay i - 1 with `--peer`, so they
+ * form one federation (Kademlia DHT and GossipSub mesh) through their neighbours. With more
+ * than one relay each serves metrics (for `waitForPeering`). A relay that fails to start
+ * stops the ones already running.
+ */
+export async function startRelayChain(n, { host, extraArgs = [], bin } = {}) {
+  const relays = [];
+  const metrics = n > 1 ? ['--metrics-addr', '127.0.0.1:0'] : [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const peer = i > 0 ? ['--peer', peerAddress(relays[i - 1])] : [];
+      relays.push(await startRelay({ host, bin, extraArgs: [...extraArgs, ...metrics, ...peer] }));
+    }
+  } catch (e) {
+    await Promise.all(relays.map((r) => r.stop()));
+    throw e;
+  }
+  return relays;
+}
+
+/**
+ * Resolves once every relay of a chain (`startRelayChain`, before any wallet connects) is
+ * connected to its neighbours: at least one peer at the ends, two in the middle (relays may
+ * also find the others through the DHT). Rejects after `timeoutMs` with each relay's count.
+ */
+export async function waitForPeering(relays, timeoutMs = 10000) {
+  if (relays.length < 2) return;
+  const want = relays.map((_, i) => (i > 0) + (i < relays.length - 1));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const have = await Promise.all(relays.map((r) => r.scrape('musig2_relay_connected_peers')));
+    if (have.every((c, i) => (c ?? 0) >= want[i])) return;
+    if (Date.now() > deadline) {
+      throw new Error(`relays not peered after ${timeoutMs} ms: connected peers ${JSON.stringify(have)}, wanted at least ${JSON.stringify(want)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -1,12 +1,15 @@
-// Shared set-up of the end-to-end tests: one relay process, one static server for the
-// repository root and one browser engine per suite, plus the Node build of the package.
+// Shared set-up of the end-to-end tests: one relay process (or a chain of peered relays), one
+// static server for the repository root and one browser engine per suite, plus the Node build
+// of the package.
 import { before, after } from 'node:test';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ROOT } from './paths.mjs';
-import { startRelay } from '../../../scripts/lib/relay.mjs';
+import { startRelayChain, waitForPeering } from '../../../scripts/lib/relay.mjs';
 import { serveStatic } from '../../../scripts/lib/static-server.mjs';
 import { launchEngine, openEnginePage } from './engines.mjs';
+
+export { peerAddress, startRelayChain, waitForPeering } from '../../../scripts/lib/relay.mjs';
 
 /** The package built for Node (pkg/node), for verifying what the pages produce. */
 export const pkg = createRequire(import.meta.url)(path.join(ROOT, 'pkg/node/musig2_p2p.js'));
@@ -27,14 +30,17 @@ export const IN_NETNS = process.env.MUSIG_NETNS === '1';
 export const PAGE_HOST = process.env.MUSIG_PAGE_HOST || 'p2p.localhost';
 
 /**
- * Registers before/after hooks that start and stop the relay, server and `engine`s (one
- * browser per engine: a suite may mix engines). The returned object's fields are filled in
- * once the `before` hook ran.
+ * Registers before/after hooks that start and stop the relays, server and `engine`s (one
+ * browser per engine: a suite may mix engines). `relays` (default 1) relay processes are
+ * started as a chain (`startRelayChain`): `h.relay` is the first, `h.relays` all of them.
+ * The returned object's fields are filled in once the `before` hook ran.
  */
-export function useHarness({ engine = 'chromium', engines = [engine], relayHost = process.env.MUSIG_RELAY_HOST || '127.0.0.1' } = {}) {
+export function useHarness({ engine = 'chromium', engines = [engine], relayHost = process.env.MUSIG_RELAY_HOST || '127.0.0.1', relays = 1 } = {}) {
   const h = {
     engine,
+    /** The first relay; `relays` holds every relay of the chain. */
     relay: null,
+    relays: [],
     server: null,
     /** The browser of each engine, by name; `browser` is the first one's. */
     browsers: {},
@@ -55,11 +61,18 @@ export function useHarness({ engine = 'chromium', engines = [engine], relayHost 
       }
       return opened.map((r) => r.value);
     },
-    /** The relay exit status, once `after` ran. */
+    /** The first relay's exit status, once `after` ran; `relayExits` has every relay's. */
     relayExit: null,
+    relayExits: [],
   };
   before(async () => {
-    h.relay = await startRelay({ host: relayHost });
+    h.relays = await startRelayChain(relays, { host: relayHost });
+    h.relay = h.relays[0];
+    if (relays > 1) {
+      const t0 = Date.now();
+      await waitForPeering(h.relays);
+      console.log(`# ${relays} relays peered in a chain in ${Date.now() - t0} ms`);
+    }
     h.server = await serveStatic(ROOT);
     h.peerUrl = `http://${PAGE_HOST}:${h.server.port}/tests/e2e/pages/peer.html`;
     for (const e of engines) h.browsers[e] = await launchEngine(e);
@@ -68,7 +81,8 @@ export function useHarness({ engine = 'chromium', engines = [engine], relayHost 
   after(async () => {
     for (const b of Object.values(h.browsers)) await b?.close();
     await h.server?.close();
-    h.relayExit = await h.relay?.stop();
+    h.relayExits = await Promise.all(h.relays.map((r) => r.stop()));
+    h.relayExit = h.relayExits[0] ?? null;
   });
   return h;
 }
