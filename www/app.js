@@ -1,4 +1,5 @@
-// The demo wallet page: one MuSigClient per tab, connected to the local relay. A tab creates a
+// The demo wallet page: one MuSigClient per tab, connected to the local relay it picks (the
+// demo runs two peered relays; wallets on either reach each other). A tab creates a
 // signing session with other tabs' public keys or joins one it is invited to, and shows the
 // progress, the final signature and its verification with the package's SigningContext.
 import init, { MuSigClient, SigningContext } from '../pkg/web/musig2_p2p.js';
@@ -45,8 +46,11 @@ function keyLabel(keyHex) {
 const tabName = Math.random().toString(36).slice(2, 6);
 const channel = 'BroadcastChannel' in window ? new BroadcastChannel('musig2-p2p-demo') : null;
 
+/** The label of the relay this tab connected through (told to the other tabs). */
+let relayLabel = '';
+
 function announceTab(reply) {
-  channel?.postMessage({ kind: 'hello', reply, key: ownKey, scheme, name: tabName });
+  channel?.postMessage({ kind: 'hello', reply, key: ownKey, scheme, name: tabName, relay: relayLabel });
 }
 
 function renderOtherTabs() {
@@ -59,7 +63,7 @@ function renderOtherTabs() {
     const b = document.createElement('button');
     b.type = 'button';
     b.className = 'small';
-    b.textContent = `+ tab ${t.name}`;
+    b.textContent = `+ tab ${t.name}${t.relay ? ` (${t.relay})` : ''}`;
     b.title = key;
     b.addEventListener('click', () => addSigner(key));
     box.append(b, ' ');
@@ -73,7 +77,7 @@ function addSigner(key) {
 
 channel?.addEventListener('message', ({ data }) => {
   if (data.kind === 'hello' && data.key && data.key !== ownKey) {
-    otherTabs.set(data.key, { name: data.name, scheme: data.scheme });
+    otherTabs.set(data.key, { name: data.name, scheme: data.scheme, relay: data.relay });
     if (!data.reply && ownKey) announceTab(true);
   } else if (data.kind === 'bye') {
     otherTabs.delete(data.key);
@@ -314,6 +318,8 @@ async function connect(relays) {
   scheme = $('scheme').value;
   const config = { relays, scheme };
   if (skHex) config.secretKey = unhex(skHex);
+  // Otherwise the wallet also holds reservations on relays it learns (relay redundancy).
+  if ($('only-relay').checked) config.minRelays = 0;
   $('secret-key').value = '';
   client = new MuSigClient(config);
   ownKey = hex(client.publicKey);
@@ -321,6 +327,7 @@ async function connect(relays) {
   $('public-key').textContent = ownKey;
   $('peer-id').textContent = client.peerId;
   $('wallet-scheme').textContent = scheme;
+  relayLabel = choices[Number($('relay-choice').value) || 0]?.label ?? '';
   $('relay').textContent = relays.join('\n');
   $('connect-form').hidden = true;
   $('wallet-info').hidden = false;
@@ -357,12 +364,26 @@ async function connect(relays) {
 
 await init();
 const params = new URLSearchParams(location.search);
-const { relays: served } = await (await fetch('relays.json')).json();
+const { relays: served, relayChoices } = await (await fetch('relays.json')).json();
+// The relays a tab can pick ({ label, addresses }): `?relay=` addresses, else the served
+// choices (one relay each), else the served list as one choice.
+const choices = params.getAll('relay').length ? [{ label: 'from the URL', addresses: params.getAll('relay') }]
+  : relayChoices?.length ? relayChoices.map((c) => ({ label: c.label, addresses: [c.address] }))
+    : [{ label: 'local relay', addresses: served }];
+for (const [i, c] of choices.entries()) {
+  const option = document.createElement('option');
+  option.value = String(i);
+  option.textContent = `${c.label}: ${c.addresses.map((a) => a.replace(/\/p2p\/[^/]+$/, '')).join(', ')}`;
+  option.title = c.addresses.join('\n');
+  $('relay-choice').append(option);
+}
+// `?relayChoice=i` picks the tab's relay (default the first).
+if (params.has('relayChoice') && choices[Number(params.get('relayChoice'))]) $('relay-choice').value = String(Number(params.get('relayChoice')));
 // Browsers without RTCPeerConnection only dial WebSocket addresses.
-const relays = (params.getAll('relay').length ? params.getAll('relay') : served)
+const chosenRelays = () => choices[Number($('relay-choice').value) || 0].addresses
   .filter((r) => !r.includes('/webrtc-direct/') || 'RTCPeerConnection' in window);
 if (params.get('scheme')) $('scheme').value = params.get('scheme');
 setStatus('not connected');
-$('connect-form').addEventListener('submit', (ev) => { ev.preventDefault(); connect(relays); });
+$('connect-form').addEventListener('submit', (ev) => { ev.preventDefault(); connect(chosenRelays()); });
 window.demoReady = true;
-if (params.has('autoconnect')) connect(relays);
+if (params.has('autoconnect')) connect(chosenRelays());

@@ -1,7 +1,8 @@
-// The demo wallet page (www/), served as `bash scripts/demo.sh` serves it, with the relay as a
-// separate process: three tabs of headless Chromium complete a 3-of-3 session through the UI
-// (connect, fill the form, create; the others join from their invitation list), and every tab
-// shows the same final signature, verified. A screenshot is saved to
+// The demo wallet page (www/), served as `bash scripts/demo.sh` serves it, with its two peered
+// relays as separate processes: three tabs of headless Chromium complete a 3-of-3 session
+// through the UI (connect, fill the form, create; the others join from their invitation list),
+// and every tab shows the same final signature, verified; two tabs that picked different
+// relays co-sign through the federation. A screenshot is saved to
 // tests/e2e/artifacts/demo-session.png (and to docs/ when UPDATE_DOCS_SCREENSHOT=1).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,10 +45,16 @@ async function openTabs(context, n, label) {
   return tabs;
 }
 
-/** Connects every tab with `scheme` through the form; returns their public keys (hex). */
-async function connectAll(tabs, scheme) {
-  for (const tab of tabs) {
+/**
+ * Connects every tab with `scheme` through the form, tab i to the relay choice `relays[i]`
+ * (default: the page's default, the first relay) and to that relay only when `onlyRelay`;
+ * returns their public keys (hex).
+ */
+async function connectAll(tabs, scheme, relays = [], { onlyRelay = false } = {}) {
+  for (const [i, tab] of tabs.entries()) {
     await tab.selectOption('#scheme', scheme);
+    if (relays[i] !== undefined) await tab.selectOption('#relay-choice', String(relays[i]));
+    if (onlyRelay) await tab.check('#only-relay');
     await tab.click('#connect');
   }
   const keys = [];
@@ -176,6 +183,34 @@ test('two tabs of the demo page sign for a Taproot output key (with a merkle roo
     assert.equal(r.keyShown, Buffer.from(tweaked.aggregateKey()).toString('hex'), 'the output key is shown');
     assert.equal(tweaked.verify(digest, unhex(r.signature)), true, 'verifies under the output key');
     assert.equal(plain.verify(digest, unhex(r.signature)), false, 'does not verify under the untweaked key');
+  } finally {
+    await context.close();
+  }
+});
+
+test('two tabs of the demo page on different relays sign 2-of-2 through the peered relays', async () => {
+  const context = await browser.newContext();
+  try {
+    const tabs = await openTabs(context, 2, 'relays');
+    // The select box offers both relays, the first by default.
+    const options = await tabs[0].$$eval('#relay-choice option', (os) => os.map((o) => o.textContent));
+    assert.equal(options.length, 2, `two relay choices: ${options.join(' | ')}`);
+    assert.equal(await tabs[0].inputValue('#relay-choice'), '0');
+    // Each tab keeps to its relay (no reservation on the one it learns), so the session's
+    // messages cross from one relay to the other.
+    const keys = await connectAll(tabs, 'bip327', [0, 1], { onlyRelay: true });
+    for (const [i, tab] of tabs.entries()) {
+      const [own, other] = [demo.relays[i], demo.relays[1 - i]];
+      assert.equal((await tab.textContent('#relay')).trim(), own.ws, `tab ${i} uses relay ${i}`);
+      const circuit = await tab.textContent('#circuit');
+      assert.ok(circuit.includes(`/p2p/${own.peerId}/p2p-circuit`) && !circuit.includes(other.peerId), `tab ${i} is reachable through its relay only: ${circuit}`);
+    }
+    const text = 'co-signed across two relays';
+    const { signature, elapsed } = await signThroughUi(tabs, keys, { message: text, kind: 'text' });
+    console.log(`# demo page, BIP-327 2-of-2 with the tabs on different relays, through the UI: ${elapsed} ms`);
+    const digest = createHash('sha256').update(text).digest();
+    const ctx = new m.SigningContext('bip327', keys.map(unhex), null);
+    assert.equal(ctx.verify(digest, unhex(signature)), true, 'the shown signature verifies in Node');
   } finally {
     await context.close();
   }
