@@ -334,10 +334,21 @@ async function connect(relays) {
   document.title = `demo wallet ${ownKey.slice(0, 8)}`;
 
   const net = $('network-log');
-  client.on('relayConnected', (e) => { logLine(net, `connected to relay ${short(e.relay)}`); setStatus('connected, reserving a slot…', 'busy'); });
+  // After start() the client may connect to more relays (the ones it learns, unless
+  // minRelays is 0): those do not take the wallet offline again.
+  let online = false;
+  const showCircuits = () => { $('circuit').textContent = client.circuitAddresses().join('\n'); };
+  client.on('relayConnected', (e) => {
+    logLine(net, `connected to relay ${short(e.relay)}`);
+    if (!online) setStatus('connected, reserving a slot…', 'busy');
+  });
   client.on('relayReserved', (e) => {
     logLine(net, `reservation accepted by ${short(e.relay)}`, 'ok');
-    $('circuit').textContent = client.circuitAddresses().join('\n');
+    showCircuits();
+  });
+  client.on('relayLost', (e) => {
+    logLine(net, `relay lost: ${short(e.relay)}`, 'warn');
+    showCircuits();
   });
   client.on('relayUnreachable', (e) => logLine(net, `relay unreachable: ${e.reason}`, 'err'));
   client.on('peerConnected', (e) => logLine(net, `peer connected: ${short(e.peer)}`));
@@ -351,6 +362,7 @@ async function connect(relays) {
   setStatus('connecting…', 'busy');
   try {
     await client.start();
+    online = true;
     setStatus('online: reachable through the relay', 'ok');
     $('create').disabled = false;
     announceTab(false);
