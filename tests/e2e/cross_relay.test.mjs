@@ -93,6 +93,11 @@ async function signAcrossRelays(group, message, scheme = 'bip327') {
     const own = h.relays[w.relay];
     assert.ok(circuits.length > 0 && circuits.every((c) => c.startsWith(`${own.ws}/p2p-circuit/`)), `[${w.page.label}] reachable through relay ${w.relay} only: ${circuits.join(', ')}`);
   }
+  // Reported, not asserted: with wallets on different relays the package currently throws
+  // "closure invoked recursively or after being dropped" in the pages during the session (not
+  // with one relay; the session completes). Assert that pageErrors is empty once that is fixed.
+  const errors = (await Promise.all(group.map((w) => w.page.evaluate(() => window.pageErrors)))).flat();
+  if (errors.length) console.log(`# page errors on the ${group.length} wallets by the end of the session: ${errors.length} (${[...new Set(errors)].join('; ').slice(0, 200)})`);
   assert.equal(new Set(sigs).size, 1, `every wallet holds the same signature: ${sigs.join(', ')}`);
   const ctx = new m.SigningContext(scheme, signers.map(unhex), null);
   assert.equal(ctx.verify(unhex(message), unhex(sigs[0])), true, 'the signature verifies under the aggregate key');
