@@ -142,3 +142,41 @@ test(`mixed engines (${ENGINES.join(', ')}): one wallet per engine, each on a di
   const elapsed = await signAcrossRelays(group, 'd5'.repeat(32));
   console.log(`# mixed ${group.map((w) => `${w.page.engine}@relay${w.relay}`).join(' ')}: create -> every signature: ${elapsed} ms`);
 });
+
+test('chromium: a wallet given one relay holds a second one learnt from the DHT, and drops its address when that relay goes', async () => {
+  const [page] = await h.openPeers(1, 'cross-pool', 'chromium');
+  try {
+    const given = h.relays[0];
+    // Default options: minRelays 2.
+    await page.evaluate((addr) => window.peer.start([addr], 20000, 'bip327', true, false, null, {}), given.ws);
+    const circuits = () => page.evaluate(() => window.peer.client.circuitAddresses());
+    const t0 = Date.now();
+    let held = await circuits();
+    while (held.length < 2 && Date.now() - t0 < 20000) {
+      await sleep(100);
+      held = await circuits();
+    }
+    assert.equal(held.length, 2, `two reservations: ${held.join(', ')}`);
+    const learnt = h.relays.find((r) => r !== given && held.some((c) => c.includes(`/p2p/${r.peerId}/p2p-circuit/`)));
+    assert.ok(learnt, `the second circuit is through another relay of the federation: ${held.join(', ')}`);
+    console.log(`# chromium: second relay learnt and reserved ${Date.now() - t0} ms after start()`);
+    const reserved = await page.evaluate(() => window.peer.events.filter((e) => e.type === 'relayReserved').map((e) => e.relay));
+    assert.ok(reserved.includes(learnt.peerId), 'relayReserved names the learnt relay');
+    await learnt.stop();
+    const t1 = Date.now();
+    let lost = [];
+    for (;;) {
+      lost = await page.evaluate(() => window.peer.events.filter((e) => e.type === 'relayLost').map((e) => e.relay));
+      held = await circuits();
+      const gone = lost.includes(learnt.peerId) && !held.some((c) => c.includes(learnt.peerId));
+      if (gone || Date.now() - t1 > 20000) break;
+      await sleep(100);
+    }
+    assert.ok(lost.includes(learnt.peerId), `relayLost names the stopped relay: ${lost.join(', ')}`);
+    assert.ok(!held.some((c) => c.includes(learnt.peerId)), `no address through the stopped relay: ${held.join(', ')}`);
+    assert.ok(held.some((c) => c.startsWith(`${given.ws}/p2p-circuit/`)), `still reachable through the given relay: ${held.join(', ')}`);
+    console.log(`# chromium: relayLost and circuitAddresses updated ${Date.now() - t1} ms after the learnt relay stopped`);
+  } finally {
+    await page.close();
+  }
+});

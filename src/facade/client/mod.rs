@@ -104,7 +104,8 @@ impl MuSigClient {
         self.public_key.to_vec()
     }
 
-    /// The addresses other peers can reach this one at (one per relay reservation).
+    /// The addresses other peers can reach this one at (one per relay reservation held: an
+    /// address through a relay that was lost is removed).
     #[wasm_bindgen(js_name = circuitAddresses)]
     pub fn circuit_addresses(&self) -> Vec<String> {
         self.state.borrow().circuit_addresses.clone()
@@ -191,6 +192,12 @@ impl MuSigClient {
                     }
                     if persist && reputation::changes(&event) {
                         reputation::persist(&pump_state, &owner);
+                    }
+                    if let NodeEvent::RelayLost { relay } = &event {
+                        // Our addresses through a lost relay no longer reach us.
+                        let through = format!("/p2p/{relay}/p2p-circuit/");
+                        let mut s = pump_state.borrow_mut();
+                        s.circuit_addresses.retain(|a| !a.contains(&through));
                     }
                     if let NodeEvent::RelayReserved {
                         circuit_address, ..
