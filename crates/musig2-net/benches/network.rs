@@ -8,7 +8,8 @@
 //! Prints a Markdown table. Knobs (environment): `BENCH_SESSIONS` (default 50),
 //! `BENCH_ADVERTS` (default 30), `BENCH_LEVELS` (default `40,120`; the `capacity` bench measures
 //! capacity with the peers in separate processes),
-//! `BENCH_GROUPS` (default 20 groups of 3 peers for the capacity runs).
+//! `BENCH_GROUPS` (default 20 groups of 3 peers for the capacity runs), `BENCH_RELAYS` (default
+//! 1: with N > 1 the advertisements cross a chain of N peered relays to a watcher on each).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -96,17 +97,39 @@ async fn sessions(n: u8, count: usize) -> (Vec<Duration>, Duration) {
     (samples, first)
 }
 
-/// Advertisement latency: a fresh publisher each time (one advert per peer per minute).
-async fn adverts(count: usize) -> Vec<Duration> {
-    let relay = RelayProcess::start_with("bench-adverts", &["--topic-types", "bench"]).await;
-    let opts = PeerOptions::through(vec![relay.tcp.clone()]);
-    let mut receiver = start_net_at(Scheme::Bip327, 1, 1, &opts, |_| never()).await;
-    receiver.peers[0]
-        .handle
-        .subscribe(signers_topic("bench"))
-        .await
-        .unwrap();
+/// Advertisement latency: a fresh publisher each time (one advert per peer per minute), on
+/// relay 0 of a chain of `relays` peered relays (each started with `--peer` to the one
+/// before), and one watcher on each other relay (on relay 0 when there is one relay). One
+/// sample per advertisement: until every watcher validated it.
+async fn adverts(count: usize, relays: usize) -> Vec<Duration> {
+    let mut chain: Vec<RelayProcess> = Vec::new();
+    for i in 0..relays.max(1) {
+        let mut args = vec!["--topic-types".to_string(), "bench".to_string()];
+        if let Some(prev) = chain.last() {
+            args.extend(["--peer".to_string(), prev.tcp.to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        chain.push(RelayProcess::start_with(&format!("bench-adverts-{i}"), &args).await);
+    }
+    let watched: Vec<&RelayProcess> = if chain.len() == 1 {
+        chain.iter().collect()
+    } else {
+        chain.iter().skip(1).collect()
+    };
+    let mut watchers = Vec::new();
+    for (i, relay) in watched.iter().enumerate() {
+        let opts = PeerOptions::through(vec![relay.tcp.clone()]);
+        let w = start_net_at(Scheme::Bip327, 1 + i as u8, 1, &opts, |_| never()).await;
+        w.peers[0]
+            .handle
+            .subscribe(signers_topic("bench"))
+            .await
+            .unwrap();
+        watchers.push(w);
+    }
+    // Let the subscriptions reach every relay's mesh.
     tokio::time::sleep(Duration::from_secs(2)).await;
+    let opts = PeerOptions::through(vec![chain[0].tcp.clone()]);
     let mut samples = Vec::new();
     for k in 0..count {
         let (publisher, _events) = start_peer(100 + k as u8, Scheme::Bip327, &opts, never()).await;
@@ -123,15 +146,23 @@ async fn adverts(count: usize) -> Vec<Duration> {
             .unwrap()
             .unwrap();
         let key = publisher.key;
-        receiver
-            .wait_for("the advert", |_, e| match e {
-                NodeEvent::Session(Event::SignerDiscovered { key: k, .. }) if *k == key => Some(()),
-                _ => None,
-            })
-            .await;
-        samples.push(t0.elapsed());
+        let mut last = t0;
+        for w in &mut watchers {
+            let (_, at, ()) = w
+                .wait_for("the advert", |_, e| match e {
+                    NodeEvent::Session(Event::SignerDiscovered { key: k, .. }) if *k == key => {
+                        Some(())
+                    }
+                    _ => None,
+                })
+                .await;
+            last = last.max(at);
+        }
+        samples.push(last.duration_since(t0));
     }
-    relay.stop().await;
+    for relay in chain {
+        relay.stop().await;
+    }
     samples
 }
 
@@ -245,8 +276,13 @@ async fn main() {
             first.as_secs_f64() * 1e3
         );
     }
-    let (p50, p95, p99, len) = summary(adverts(env_or("BENCH_ADVERTS", 30)).await);
-    println!("| advert delivery (publisher → relay → subscriber) | {len} | {p50:.1} | {p95:.1} | {p99:.1} | |");
+    let relays = env_or("BENCH_RELAYS", 1).max(1);
+    let (p50, p95, p99, len) = summary(adverts(env_or("BENCH_ADVERTS", 30), relays).await);
+    if relays == 1 {
+        println!("| advert delivery (publisher → relay → subscriber) | {len} | {p50:.1} | {p95:.1} | {p99:.1} | |");
+    } else {
+        println!("| advert delivery to a watcher on each of {} other relays (chain of {relays}; until the last) | {len} | {p50:.1} | {p95:.1} | {p99:.1} | |", relays - 1);
+    }
     let levels: Vec<usize> = std::env::var("BENCH_LEVELS")
         .unwrap_or_else(|_| "40,120".into())
         .split(',')
