@@ -11,6 +11,7 @@ mod persist;
 mod records;
 mod server;
 mod state;
+mod tls;
 mod validator;
 
 use clap::Parser;

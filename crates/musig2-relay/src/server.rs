@@ -22,6 +22,7 @@ use crate::peering::Peering;
 use crate::persist;
 use crate::records::RecordGuard;
 use crate::state;
+use crate::tls::DialableNames;
 use crate::validator::{AdvertValidator, Verdict};
 
 /// Errors that stop the relay.
@@ -44,6 +45,12 @@ pub enum ServerError {
     /// A `--peer` address is unusable.
     #[error(transparent)]
     Peer(#[from] crate::peering::PeerAddressError),
+    /// `--tls-cert` or `--tls-key` cannot be used.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
+    /// A `/tls/ws` listen address was given without a certificate.
+    #[error("--listen {0} is a secure WebSocket address: give --tls-cert and --tls-key")]
+    TlsWithoutCertificate(Multiaddr),
     /// The metrics endpoint could not be bound.
     #[error("cannot serve metrics on {address}: {reason}")]
     Metrics {
@@ -56,7 +63,10 @@ pub enum ServerError {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-fn build_swarm(cli: &Cli) -> Result<Swarm<RelayBehaviour>, ServerError> {
+fn build_swarm(
+    cli: &Cli,
+    tls: Option<websocket::tls::Config>,
+) -> Result<Swarm<RelayBehaviour>, ServerError> {
     let keypair = state::load_or_create_identity(&cli.data_dir)?;
     let certificate = state::load_or_create_certificate(&cli.data_dir)?;
     let build_err = |e: &dyn std::fmt::Display| ServerError::Build(e.to_string());
@@ -69,12 +79,16 @@ fn build_swarm(cli: &Cli) -> Result<Swarm<RelayBehaviour>, ServerError> {
         )
         .map_err(|e| build_err(&e))?
         .with_other_transport(|key| -> Result<_, BoxError> {
-            let ws = websocket::Config::new(tcp::tokio::Transport::new(
+            let mut ws = websocket::Config::new(tcp::tokio::Transport::new(
                 tcp::Config::default().nodelay(true),
-            ))
-            .upgrade(Version::V1Lazy)
-            .authenticate(noise::Config::new(key)?)
-            .multiplex(yamux::Config::default());
+            ));
+            if let Some(tls) = tls {
+                ws.set_tls_config(tls);
+            }
+            let ws = ws
+                .upgrade(Version::V1Lazy)
+                .authenticate(noise::Config::new(key)?)
+                .multiplex(yamux::Config::default());
             let rtc = libp2p_webrtc::tokio::Transport::new(key.clone(), certificate)
                 .map(|(peer, conn), _| (peer, StreamMuxerBox::new(conn)));
             Ok(ws
@@ -100,9 +114,11 @@ fn build_swarm(cli: &Cli) -> Result<Swarm<RelayBehaviour>, ServerError> {
 /// [`ServerError`] when the node cannot start (bad state, busy port, …).
 pub async fn run(cli: Cli) -> Result<(), ServerError> {
     let mut peering = Peering::new(&cli.peers)?;
-    let mut swarm = build_swarm(&cli)?;
+    let listen = cli.listen_addresses();
+    let (tls, mut dialable) = load_tls(&cli, &listen)?;
+    let mut swarm = build_swarm(&cli, tls)?;
     let peer_id = *swarm.local_peer_id();
-    for address in &cli.listen {
+    for address in &listen {
         swarm
             .listen_on(address.clone())
             .map_err(|e| ServerError::Listen {
@@ -112,6 +128,7 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
     }
     for address in &cli.announce {
         swarm.add_external_address(address.clone());
+        print_line(&format!("announcing {}", with_peer(address, peer_id)));
     }
     for tx_type in &cli.topic_types {
         let topic = gossipsub::IdentTopic::new(signers_topic(tx_type));
@@ -161,6 +178,11 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
                     SwarmEvent::NewListenAddr { address, .. } => {
                         // A relay advertises its hop protocol only for confirmed external addresses.
                         swarm.add_external_address(address.clone());
+                        if let Some(dns) = dialable.on_listen_addr(&address, peer_id) {
+                            print_line(&format!("dialable at {dns}"));
+                            let external: Multiaddr = dns.iter().filter(|p| !matches!(p, Protocol::P2p(_))).collect();
+                            swarm.add_external_address(external);
+                        }
                         print_line(&format!("listening on {}", address.with(Protocol::P2p(peer_id))));
                     }
                     SwarmEvent::ListenerError { error, .. } => {
@@ -230,6 +252,41 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
     save_records(&cli, &mut swarm, &mut records);
     print_line("shutting down");
     Ok(())
+}
+
+/// Loads `--tls-cert`/`--tls-key` if given and picks the DNS name of the dialable address;
+/// refuses a `/tls/ws` listen address without them.
+fn load_tls(
+    cli: &Cli,
+    listen: &[Multiaddr],
+) -> Result<(Option<websocket::tls::Config>, DialableNames), ServerError> {
+    let (Some(cert), Some(key)) = (&cli.tls_cert, &cli.tls_key) else {
+        if let Some(addr) = listen.iter().find(|a| crate::tls::is_secure_ws(a)) {
+            return Err(ServerError::TlsWithoutCertificate(addr.clone()));
+        }
+        return Ok((None, DialableNames::default()));
+    };
+    let tls = crate::tls::load(cert, key)?;
+    let name = cli
+        .dns_name
+        .clone()
+        .or_else(|| tls.dns_names.first().cloned());
+    match &name {
+        Some(name) => tracing::info!(%name, "secure WebSocket listener: wallets dial this name"),
+        None => tracing::warn!(
+            "{} has no DNS subjectAltName and --dns-name is not given: no dialable /dns4 address for the /tls/ws listener",
+            cert.display()
+        ),
+    }
+    Ok((Some(tls.config), DialableNames::new(name)))
+}
+
+/// `address` ending in `/p2p/<peer>` (added unless it already ends in a peer ID).
+fn with_peer(address: &Multiaddr, peer: libp2p::PeerId) -> Multiaddr {
+    match address.iter().last() {
+        Some(Protocol::P2p(_)) => address.clone(),
+        _ => address.clone().with(Protocol::P2p(peer)),
+    }
 }
 
 /// Writes the unexpired records to the data folder (a failure is logged: the relay keeps
