@@ -97,6 +97,11 @@ fn build_swarm(
                 .map(|either, _| either.into_inner()))
         })
         .map_err(|e| build_err(&e))?
+        // `/dns4/…` addresses (`--peer relay.example.org`), resolved with the system's
+        // resolver configuration; the TLS name check of a dialled `/dns4/…/tls/ws` would see
+        // the resolved IP, so peer relays over TCP.
+        .with_dns()
+        .map_err(|e| build_err(&e))?
         .with_behaviour(|key| RelayBehaviour::new(key, cli).map_err(BoxError::from))
         .map_err(|e| build_err(&e))?
         // The peers' settings (V1Lazy substreams), with a longer idle timeout for a relay.
@@ -138,7 +143,7 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
     }
     peering.start(&mut swarm);
     let mut redial = tokio::time::interval(Duration::from_millis(250));
-    let metrics = start_metrics(&cli).await?;
+    let mut metrics = start_metrics(&cli, peer_id).await?;
     let mut validator = AdvertValidator::new(now_ms());
     let mut records = RecordGuard::new(cli.max_records_per_author);
     let loaded = persist::load(
@@ -147,6 +152,9 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
         &mut records,
         swarm.behaviour_mut().kad.store_mut(),
     );
+    if let Some(m) = &metrics {
+        m.set_records(records.len());
+    }
     if loaded.stored + loaded.dropped > 0 {
         print_line(&format!(
             "records loaded: {} (dropped {})",
@@ -167,10 +175,16 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
             _ = save_timer.tick(), if unsaved => {
                 unsaved = false;
                 save_records(&cli, &mut swarm, &mut records);
+                if let Some(m) = &metrics {
+                    m.set_records(records.len());
+                }
             }
             event = swarm.select_next_some() => {
                 let refused = swarm.behaviour_mut().relay.take_refused();
-                if let Some(m) = &metrics {
+                if refused > 0 {
+                    tracing::info!(refused, "circuit refused: destination at --max-circuits-per-destination");
+                }
+                if let Some(m) = &mut metrics {
                     m.record(&event);
                     m.record_destination_cap(refused);
                 }
@@ -243,6 +257,7 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
                             m.record_put(&outcome, records.len());
                         }
                     }
+                    SwarmEvent::Behaviour(RelayBehaviourEvent::Relay(event)) => crate::relay_events::log(&event),
                     SwarmEvent::Behaviour(event) => tracing::debug!(?event, "behaviour event"),
                     _ => {}
                 }
@@ -299,20 +314,23 @@ fn save_records(cli: &Cli, swarm: &mut Swarm<RelayBehaviour>, records: &mut Reco
     }
 }
 
-/// Starts the metrics endpoint if `--metrics-addr` is given, and prints its address.
-async fn start_metrics(cli: &Cli) -> Result<Option<Metrics>, ServerError> {
+/// Starts the metrics and health endpoint if `--metrics-addr` is given, and prints both
+/// addresses.
+async fn start_metrics(cli: &Cli, peer_id: libp2p::PeerId) -> Result<Option<Metrics>, ServerError> {
     let Some(addr) = cli.metrics_addr else {
         return Ok(None);
     };
     let mut registry = Registry::default();
     let metrics = Metrics::new(&mut registry);
-    let bound = crate::metrics::serve(addr, Arc::new(registry))
+    let health = metrics.health(peer_id);
+    let bound = crate::metrics::serve(addr, Arc::new(registry), health)
         .await
         .map_err(|e| ServerError::Metrics {
             address: addr,
             reason: e.to_string(),
         })?;
     print_line(&format!("metrics on http://{bound}/metrics"));
+    print_line(&format!("health on http://{bound}/health"));
     Ok(Some(metrics))
 }
 

@@ -23,6 +23,22 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Polls the file `path` until it contains `needle` (a relay's log).
+///
+/// # Panics
+/// If it does not within [`DEADLINE`].
+pub fn wait_in_file(path: &Path, needle: &str) -> String {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "no {needle:?} in {text}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// A running relay process.
 pub struct Relay {
     child: Child,
@@ -32,7 +48,8 @@ pub struct Relay {
 }
 
 impl Relay {
-    /// Starts the relay with `--data-dir data_dir --log warn` and `args`.
+    /// Starts the relay with `--data-dir data_dir` and `args` (and `--log warn` unless `args`
+    /// give `--log`).
     pub fn start(data_dir: &Path, args: &[&str]) -> Self {
         Self::spawn(Self::command(data_dir, args), None)
     }
@@ -44,9 +61,11 @@ impl Relay {
 
     fn command(data_dir: &Path, args: &[&str]) -> Command {
         let mut command = Command::new(BIN);
-        command
-            .args(["--data-dir", data_dir.to_str().unwrap(), "--log", "warn"])
-            .args(args);
+        command.args(["--data-dir", data_dir.to_str().unwrap()]);
+        if !args.contains(&"--log") {
+            command.args(["--log", "warn"]);
+        }
+        command.args(args);
         command
     }
 
