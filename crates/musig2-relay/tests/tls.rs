@@ -208,6 +208,22 @@ fn tls_flags_go_together_and_bad_files_are_named() {
     let (code, stderr) = run(&["--dns-name", "relay.test"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("--tls-cert"), "{stderr}");
+    // The same through the environment.
+    let out = Command::new(BIN)
+        .env("MUSIG2_RELAY_TLS_CERT", cert_path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--tls-key"));
+    let help = Command::new(BIN).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for var in [
+        "MUSIG2_RELAY_TLS_CERT",
+        "MUSIG2_RELAY_TLS_KEY",
+        "MUSIG2_RELAY_DNS_NAME",
+    ] {
+        assert!(help.contains(var), "{var} missing: {help}");
+    }
 
     let missing = dir.join("no-such-cert.pem");
     let (code, stderr) = run(&[
