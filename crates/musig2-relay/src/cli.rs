@@ -12,7 +12,8 @@ use libp2p::Multiaddr;
 #[command(name = "musig2-relay", version)]
 pub struct Cli {
     /// Address to listen on; repeat for several. Supported: `/ip4/…/tcp/N`,
-    /// `/ip4/…/tcp/N/ws` and `/ip4/…/udp/N/webrtc-direct`.
+    /// `/ip4/…/tcp/N/ws`, `/ip4/…/tcp/N/tls/ws` (needs `--tls-cert`) and
+    /// `/ip4/…/udp/N/webrtc-direct`.
     #[arg(
         long = "listen",
         env = "MUSIG2_RELAY_LISTEN",
@@ -20,6 +21,31 @@ pub struct Cli {
         default_values_t = default_listen()
     )]
     pub listen: Vec<Multiaddr>,
+
+    /// PEM certificate chain (leaf first) for the relay's own secure WebSocket listener
+    /// (`/tls/ws`). Give `--tls-key` with it. Without a `/tls/ws` `--listen` address the relay
+    /// then also listens on `/ip4/0.0.0.0/tcp/4443/tls/ws`. Read once at start.
+    #[arg(
+        long,
+        env = "MUSIG2_RELAY_TLS_CERT",
+        value_name = "PEM file",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `--tls-cert`.
+    #[arg(
+        long,
+        env = "MUSIG2_RELAY_TLS_KEY",
+        value_name = "PEM file",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+
+    /// DNS name wallets dial the `/tls/ws` listener by (printed as `/dns4/<name>/tcp/<port>/
+    /// tls/ws/p2p/<peer id>` and announced); default: the certificate's first DNS name.
+    #[arg(long, env = "MUSIG2_RELAY_DNS_NAME", requires = "tls_cert")]
+    pub dns_name: Option<String>,
 
     /// Extra public address to announce (for a relay behind NAT or a proxy); repeatable.
     #[arg(
@@ -128,6 +154,18 @@ pub struct Cli {
     pub log_format: LogFormat,
 }
 
+impl Cli {
+    /// The addresses to listen on: `--listen`, plus [`crate::tls::DEFAULT_TLS_LISTEN`] when TLS
+    /// is configured and none of them is a secure WebSocket address.
+    pub fn listen_addresses(&self) -> Vec<Multiaddr> {
+        let mut listen = self.listen.clone();
+        if self.tls_cert.is_some() && !listen.iter().any(crate::tls::is_secure_ws) {
+            listen.extend(crate::tls::DEFAULT_TLS_LISTEN.parse::<Multiaddr>().ok());
+        }
+        listen
+    }
+}
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum LogFormat {
@@ -153,4 +191,34 @@ fn default_topic_types() -> Vec<String> {
         .iter()
         .map(|s| (*s).to_string())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listen(args: &[&str]) -> Vec<String> {
+        let cli = Cli::try_parse_from([&["musig2-relay"], args].concat()).unwrap();
+        cli.listen_addresses()
+            .iter()
+            .map(|a| a.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn tls_adds_a_default_secure_listener_only_when_none_is_given() {
+        let tls = ["--tls-cert", "c.pem", "--tls-key", "k.pem"];
+        let plain = ["--listen", "/ip4/0.0.0.0/tcp/4001"];
+        assert_eq!(listen(&plain), ["/ip4/0.0.0.0/tcp/4001"]);
+        assert_eq!(
+            listen(&[&plain[..], &tls[..]].concat()),
+            ["/ip4/0.0.0.0/tcp/4001", crate::tls::DEFAULT_TLS_LISTEN]
+        );
+        let own = ["--listen", "/ip4/0.0.0.0/tcp/443/tls/ws"];
+        assert_eq!(
+            listen(&[&own[..], &tls[..]].concat()),
+            ["/ip4/0.0.0.0/tcp/443/tls/ws"]
+        );
+        assert_eq!(listen(&tls).len(), default_listen().len() + 1);
+    }
 }

@@ -5,12 +5,15 @@
 mod behaviour;
 mod cli;
 mod dst_cap;
+mod health;
 mod metrics;
 mod peering;
 mod persist;
 mod records;
+mod relay_events;
 mod server;
 mod state;
+mod tls;
 mod validator;
 
 use clap::Parser;

@@ -1,5 +1,6 @@
 //! Prometheus metrics: libp2p's own (swarm, relay, Kademlia, GossipSub, identify, ping) plus
-//! the relay's counters, served as text on `GET /metrics` by a tiny HTTP server.
+//! the relay's counters and gauges, served as text on `GET /metrics` by a tiny HTTP server,
+//! which also answers `GET /health` ([`crate::health`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,7 +15,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::behaviour::RelayBehaviourEvent;
+use crate::health::{Gauges, Health};
 use crate::records::{Admitted, Refusal};
+use crate::relay_events::ActiveReservations;
 
 /// Largest HTTP request head read, in bytes.
 const MAX_REQUEST_BYTES: usize = 8 * 1024;
@@ -27,14 +30,14 @@ pub struct Metrics {
     circuits: Counter,
     circuits_closed: Counter,
     circuits_refused_destination_cap: Counter,
-    connected_peers: Gauge,
+    gauges: Gauges,
+    active_reservations: ActiveReservations,
     adverts_accepted: Counter,
     adverts_rejected: Counter,
     records_stored: Counter,
     records_invalid: Counter,
     records_over_quota: Counter,
     records_store_full: Counter,
-    records: Gauge,
 }
 
 impl Metrics {
@@ -90,17 +93,33 @@ impl Metrics {
             "dht_records_store_full",
             "DHT PUTs refused: the store holds --max-records records",
         );
-        let records = Gauge::default();
-        ours.register(
+        let gauges = Gauges::default();
+        let gauge = |reg: &mut Registry, name: &str, help: &str, g: &Gauge| {
+            reg.register(name, help, g.clone());
+        };
+        gauge(
+            ours,
             "dht_records",
-            "Valid session announcements in the DHT store",
-            records.clone(),
+            "Records in the DHT store (announcements, route and inbox records)",
+            &gauges.records,
         );
-        let connected_peers = Gauge::default();
-        ours.register(
+        gauge(
+            ours,
             "connected_peers",
             "Peers with at least one connection",
-            connected_peers.clone(),
+            &gauges.connected_peers,
+        );
+        gauge(
+            ours,
+            "reservations_active",
+            "Reservations held now",
+            &gauges.reservations_active,
+        );
+        gauge(
+            ours,
+            "circuits_active",
+            "Circuits open now",
+            &gauges.circuits_active,
         );
         Self {
             libp2p,
@@ -109,40 +128,69 @@ impl Metrics {
             circuits,
             circuits_closed,
             circuits_refused_destination_cap,
-            connected_peers,
+            gauges,
+            active_reservations: ActiveReservations::default(),
             adverts_accepted,
             adverts_rejected,
             records_stored,
             records_invalid,
             records_over_quota,
             records_store_full,
-            records,
         }
     }
 
+    /// What `/health` reports for the relay `peer_id`, from these metrics' gauges.
+    pub fn health(&self, peer_id: libp2p::PeerId) -> Health {
+        Health::new(peer_id, self.gauges.clone())
+    }
+
+    /// Sets the number of records in the DHT store.
+    pub fn set_records(&self, stored: usize) {
+        self.gauges
+            .records
+            .set(i64::try_from(stored).unwrap_or(i64::MAX));
+    }
+
     /// Records a swarm event (and the behaviour event inside it).
-    pub fn record(&self, event: &SwarmEvent<RelayBehaviourEvent>) {
+    pub fn record(&mut self, event: &SwarmEvent<RelayBehaviourEvent>) {
         self.libp2p.record(event);
         match event {
             SwarmEvent::ConnectionEstablished {
                 num_established, ..
             } if num_established.get() == 1 => {
-                self.connected_peers.inc();
+                self.gauges.connected_peers.inc();
             }
             SwarmEvent::ConnectionClosed {
-                num_established: 0, ..
+                peer_id,
+                num_established,
+                ..
             } => {
-                self.connected_peers.dec();
+                if *num_established == 0 {
+                    self.gauges.connected_peers.dec();
+                }
+                let remaining = usize::try_from(*num_established).unwrap_or(usize::MAX);
+                self.active_reservations
+                    .on_connection_closed(*peer_id, remaining);
+                self.set_reservations();
             }
             SwarmEvent::Behaviour(event) => self.record_behaviour(event),
             _ => {}
         }
     }
 
-    fn record_behaviour(&self, event: &RelayBehaviourEvent) {
+    fn set_reservations(&self) {
+        let total = self.active_reservations.total();
+        self.gauges
+            .reservations_active
+            .set(i64::try_from(total).unwrap_or(i64::MAX));
+    }
+
+    fn record_behaviour(&mut self, event: &RelayBehaviourEvent) {
         match event {
             RelayBehaviourEvent::Relay(e) => {
                 self.libp2p.record(e);
+                self.active_reservations.on_relay_event(e);
+                self.set_reservations();
                 match e {
                     relay::Event::ReservationReqAccepted { renewed: false, .. } => {
                         self.reservations.inc();
@@ -152,9 +200,11 @@ impl Metrics {
                     }
                     relay::Event::CircuitReqAccepted { .. } => {
                         self.circuits.inc();
+                        self.gauges.circuits_active.inc();
                     }
                     relay::Event::CircuitClosed { .. } => {
                         self.circuits_closed.inc();
+                        self.gauges.circuits_active.dec();
                     }
                     _ => {}
                 }
@@ -197,16 +247,20 @@ impl Metrics {
             Err(Refusal::AuthorQuota) => self.records_over_quota.inc(),
             Err(Refusal::StoreFull) => self.records_store_full.inc(),
         };
-        self.records.set(i64::try_from(stored).unwrap_or(i64::MAX));
+        self.set_records(stored);
     }
 }
 
-/// Serves `GET /metrics` from `registry` on `addr` until the process exits. Returns the bound
-/// address (useful with port 0).
+/// Serves `GET /metrics` from `registry` and `GET /health` from `health` on `addr` until the
+/// process exits. Returns the bound address (useful with port 0).
 ///
 /// # Errors
 /// The OS error when `addr` cannot be bound.
-pub async fn serve(addr: SocketAddr, registry: Arc<Registry>) -> std::io::Result<SocketAddr> {
+pub async fn serve(
+    addr: SocketAddr,
+    registry: Arc<Registry>,
+    health: Health,
+) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     tokio::spawn(async move {
@@ -214,8 +268,9 @@ pub async fn serve(addr: SocketAddr, registry: Arc<Registry>) -> std::io::Result
             match listener.accept().await {
                 Ok((stream, _)) => {
                     let registry = registry.clone();
+                    let health = health.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = answer(stream, &registry).await {
+                        if let Err(e) = answer(stream, &registry, &health).await {
                             tracing::debug!("metrics request failed: {e}");
                         }
                     });
@@ -228,7 +283,11 @@ pub async fn serve(addr: SocketAddr, registry: Arc<Registry>) -> std::io::Result
 }
 
 /// Answers one HTTP/1.x request and closes the connection.
-async fn answer(mut stream: TcpStream, registry: &Registry) -> std::io::Result<()> {
+async fn answer(
+    mut stream: TcpStream,
+    registry: &Registry,
+    health: &Health,
+) -> std::io::Result<()> {
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_REQUEST_BYTES {
@@ -255,6 +314,9 @@ async fn answer(mut stream: TcpStream, registry: &Registry) -> std::io::Result<(
                     "encoding failed\n".into(),
                 ),
             }
+        }
+        (Some("GET"), Some("/health")) => {
+            ("200 OK", "application/json", format!("{}\n", health.json()))
         }
         (Some("GET"), Some(_)) => ("404 Not Found", "text/plain", "not found\n".into()),
         _ => (

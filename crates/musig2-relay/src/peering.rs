@@ -90,6 +90,7 @@ impl Peering {
     /// walked again (at most every few seconds) to learn the relays it knows.
     pub fn connected(&mut self, swarm: &mut Swarm<RelayBehaviour>, peer: PeerId) {
         if self.peers.contains_key(&peer) {
+            tracing::info!(%peer, "peer relay connected");
             self.due.remove(&peer);
             self.failures.remove(&peer);
             self.bootstrap(swarm);
@@ -121,6 +122,7 @@ impl Peering {
             .saturating_mul(1u32 << (*failures).min(16))
             .min(BACKOFF_MAX);
         *failures = failures.saturating_add(1);
+        tracing::info!(%peer, ?delay, "peer relay unreachable, re-dialling");
         let at = Instant::now() + delay;
         let due = self.due.entry(peer).or_insert(at);
         *due = (*due).min(at);

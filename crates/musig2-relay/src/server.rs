@@ -22,6 +22,7 @@ use crate::peering::Peering;
 use crate::persist;
 use crate::records::RecordGuard;
 use crate::state;
+use crate::tls::DialableNames;
 use crate::validator::{AdvertValidator, Verdict};
 
 /// Errors that stop the relay.
@@ -44,6 +45,12 @@ pub enum ServerError {
     /// A `--peer` address is unusable.
     #[error(transparent)]
     Peer(#[from] crate::peering::PeerAddressError),
+    /// `--tls-cert` or `--tls-key` cannot be used.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
+    /// A `/tls/ws` listen address was given without a certificate.
+    #[error("--listen {0} is a secure WebSocket address: give --tls-cert and --tls-key")]
+    TlsWithoutCertificate(Multiaddr),
     /// The metrics endpoint could not be bound.
     #[error("cannot serve metrics on {address}: {reason}")]
     Metrics {
@@ -56,7 +63,10 @@ pub enum ServerError {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-fn build_swarm(cli: &Cli) -> Result<Swarm<RelayBehaviour>, ServerError> {
+fn build_swarm(
+    cli: &Cli,
+    tls: Option<websocket::tls::Config>,
+) -> Result<Swarm<RelayBehaviour>, ServerError> {
     let keypair = state::load_or_create_identity(&cli.data_dir)?;
     let certificate = state::load_or_create_certificate(&cli.data_dir)?;
     let build_err = |e: &dyn std::fmt::Display| ServerError::Build(e.to_string());
@@ -69,12 +79,16 @@ fn build_swarm(cli: &Cli) -> Result<Swarm<RelayBehaviour>, ServerError> {
         )
         .map_err(|e| build_err(&e))?
         .with_other_transport(|key| -> Result<_, BoxError> {
-            let ws = websocket::Config::new(tcp::tokio::Transport::new(
+            let mut ws = websocket::Config::new(tcp::tokio::Transport::new(
                 tcp::Config::default().nodelay(true),
-            ))
-            .upgrade(Version::V1Lazy)
-            .authenticate(noise::Config::new(key)?)
-            .multiplex(yamux::Config::default());
+            ));
+            if let Some(tls) = tls {
+                ws.set_tls_config(tls);
+            }
+            let ws = ws
+                .upgrade(Version::V1Lazy)
+                .authenticate(noise::Config::new(key)?)
+                .multiplex(yamux::Config::default());
             let rtc = libp2p_webrtc::tokio::Transport::new(key.clone(), certificate)
                 .map(|(peer, conn), _| (peer, StreamMuxerBox::new(conn)));
             Ok(ws
@@ -82,6 +96,11 @@ fn build_swarm(cli: &Cli) -> Result<Swarm<RelayBehaviour>, ServerError> {
                 .or_transport(rtc)
                 .map(|either, _| either.into_inner()))
         })
+        .map_err(|e| build_err(&e))?
+        // `/dns4/…` addresses (`--peer relay.example.org`), resolved with the system's
+        // resolver configuration; the TLS name check of a dialled `/dns4/…/tls/ws` would see
+        // the resolved IP, so peer relays over TCP.
+        .with_dns()
         .map_err(|e| build_err(&e))?
         .with_behaviour(|key| RelayBehaviour::new(key, cli).map_err(BoxError::from))
         .map_err(|e| build_err(&e))?
@@ -100,9 +119,11 @@ fn build_swarm(cli: &Cli) -> Result<Swarm<RelayBehaviour>, ServerError> {
 /// [`ServerError`] when the node cannot start (bad state, busy port, …).
 pub async fn run(cli: Cli) -> Result<(), ServerError> {
     let mut peering = Peering::new(&cli.peers)?;
-    let mut swarm = build_swarm(&cli)?;
+    let listen = cli.listen_addresses();
+    let (tls, mut dialable) = load_tls(&cli, &listen)?;
+    let mut swarm = build_swarm(&cli, tls)?;
     let peer_id = *swarm.local_peer_id();
-    for address in &cli.listen {
+    for address in &listen {
         swarm
             .listen_on(address.clone())
             .map_err(|e| ServerError::Listen {
@@ -112,6 +133,7 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
     }
     for address in &cli.announce {
         swarm.add_external_address(address.clone());
+        print_line(&format!("announcing {}", with_peer(address, peer_id)));
     }
     for tx_type in &cli.topic_types {
         let topic = gossipsub::IdentTopic::new(signers_topic(tx_type));
@@ -121,7 +143,7 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
     }
     peering.start(&mut swarm);
     let mut redial = tokio::time::interval(Duration::from_millis(250));
-    let metrics = start_metrics(&cli).await?;
+    let mut metrics = start_metrics(&cli, peer_id).await?;
     let mut validator = AdvertValidator::new(now_ms());
     let mut records = RecordGuard::new(cli.max_records_per_author);
     let loaded = persist::load(
@@ -130,6 +152,9 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
         &mut records,
         swarm.behaviour_mut().kad.store_mut(),
     );
+    if let Some(m) = &metrics {
+        m.set_records(records.len());
+    }
     if loaded.stored + loaded.dropped > 0 {
         print_line(&format!(
             "records loaded: {} (dropped {})",
@@ -150,10 +175,16 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
             _ = save_timer.tick(), if unsaved => {
                 unsaved = false;
                 save_records(&cli, &mut swarm, &mut records);
+                if let Some(m) = &metrics {
+                    m.set_records(records.len());
+                }
             }
             event = swarm.select_next_some() => {
                 let refused = swarm.behaviour_mut().relay.take_refused();
-                if let Some(m) = &metrics {
+                if refused > 0 {
+                    tracing::info!(refused, "circuit refused: destination at --max-circuits-per-destination");
+                }
+                if let Some(m) = &mut metrics {
                     m.record(&event);
                     m.record_destination_cap(refused);
                 }
@@ -161,6 +192,11 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
                     SwarmEvent::NewListenAddr { address, .. } => {
                         // A relay advertises its hop protocol only for confirmed external addresses.
                         swarm.add_external_address(address.clone());
+                        if let Some(dns) = dialable.on_listen_addr(&address, peer_id) {
+                            print_line(&format!("dialable at {dns}"));
+                            let external: Multiaddr = dns.iter().filter(|p| !matches!(p, Protocol::P2p(_))).collect();
+                            swarm.add_external_address(external);
+                        }
                         print_line(&format!("listening on {}", address.with(Protocol::P2p(peer_id))));
                     }
                     SwarmEvent::ListenerError { error, .. } => {
@@ -221,6 +257,7 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
                             m.record_put(&outcome, records.len());
                         }
                     }
+                    SwarmEvent::Behaviour(RelayBehaviourEvent::Relay(event)) => crate::relay_events::log(&event),
                     SwarmEvent::Behaviour(event) => tracing::debug!(?event, "behaviour event"),
                     _ => {}
                 }
@@ -230,6 +267,41 @@ pub async fn run(cli: Cli) -> Result<(), ServerError> {
     save_records(&cli, &mut swarm, &mut records);
     print_line("shutting down");
     Ok(())
+}
+
+/// Loads `--tls-cert`/`--tls-key` if given and picks the DNS name of the dialable address;
+/// refuses a `/tls/ws` listen address without them.
+fn load_tls(
+    cli: &Cli,
+    listen: &[Multiaddr],
+) -> Result<(Option<websocket::tls::Config>, DialableNames), ServerError> {
+    let (Some(cert), Some(key)) = (&cli.tls_cert, &cli.tls_key) else {
+        if let Some(addr) = listen.iter().find(|a| crate::tls::is_secure_ws(a)) {
+            return Err(ServerError::TlsWithoutCertificate(addr.clone()));
+        }
+        return Ok((None, DialableNames::default()));
+    };
+    let tls = crate::tls::load(cert, key)?;
+    let name = cli
+        .dns_name
+        .clone()
+        .or_else(|| tls.dns_names.first().cloned());
+    match &name {
+        Some(name) => tracing::info!(%name, "secure WebSocket listener: wallets dial this name"),
+        None => tracing::warn!(
+            "{} has no DNS subjectAltName and --dns-name is not given: no dialable /dns4 address for the /tls/ws listener",
+            cert.display()
+        ),
+    }
+    Ok((Some(tls.config), DialableNames::new(name)))
+}
+
+/// `address` ending in `/p2p/<peer>` (added unless it already ends in a peer ID).
+fn with_peer(address: &Multiaddr, peer: libp2p::PeerId) -> Multiaddr {
+    match address.iter().last() {
+        Some(Protocol::P2p(_)) => address.clone(),
+        _ => address.clone().with(Protocol::P2p(peer)),
+    }
 }
 
 /// Writes the unexpired records to the data folder (a failure is logged: the relay keeps
@@ -242,20 +314,23 @@ fn save_records(cli: &Cli, swarm: &mut Swarm<RelayBehaviour>, records: &mut Reco
     }
 }
 
-/// Starts the metrics endpoint if `--metrics-addr` is given, and prints its address.
-async fn start_metrics(cli: &Cli) -> Result<Option<Metrics>, ServerError> {
+/// Starts the metrics and health endpoint if `--metrics-addr` is given, and prints both
+/// addresses.
+async fn start_metrics(cli: &Cli, peer_id: libp2p::PeerId) -> Result<Option<Metrics>, ServerError> {
     let Some(addr) = cli.metrics_addr else {
         return Ok(None);
     };
     let mut registry = Registry::default();
     let metrics = Metrics::new(&mut registry);
-    let bound = crate::metrics::serve(addr, Arc::new(registry))
+    let health = metrics.health(peer_id);
+    let bound = crate::metrics::serve(addr, Arc::new(registry), health)
         .await
         .map_err(|e| ServerError::Metrics {
             address: addr,
             reason: e.to_string(),
         })?;
     print_line(&format!("metrics on http://{bound}/metrics"));
+    print_line(&format!("health on http://{bound}/health"));
     Ok(Some(metrics))
 }
 

@@ -1,61 +1,24 @@
 //! The relay binary as a process: flags, persisted identity, busy ports, signals.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_musig2-relay");
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("musig2-relay-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+use common::{temp_dir, Relay, BIN};
 
 /// Starts the relay and returns it with the lines it printed up to the first listen address.
-fn start(data_dir: &std::path::Path, listen: &str) -> (Child, Vec<String>) {
-    let mut child = Command::new(BIN)
-        .args([
-            "--data-dir",
-            data_dir.to_str().unwrap(),
-            "--listen",
-            listen,
-            "--log",
-            "warn",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = Vec::new();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        lines.push(line.trim().to_string());
-        if line.starts_with("listening on ") {
-            break;
-        }
-    }
-    (child, lines)
-}
-
-fn terminate(child: &mut Child) -> std::process::ExitStatus {
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    child.wait().unwrap()
+fn start(data_dir: &std::path::Path, listen: &str) -> (Relay, Vec<String>) {
+    let mut relay = Relay::start(data_dir, &["--listen", listen]);
+    relay.wait_for("listening on ");
+    let lines = relay.seen.clone();
+    (relay, lines)
 }
 
 #[test]
 fn prints_full_addresses_keeps_its_peer_id_and_exits_cleanly_on_sigterm() {
     let dir = temp_dir("restart");
-    let (mut first, lines) = start(&dir, "/ip4/127.0.0.1/tcp/0");
+    let (first, lines) = start(&dir, "/ip4/127.0.0.1/tcp/0");
     let peer = lines
         .iter()
         .find_map(|l| l.strip_prefix("peer id: "))
@@ -68,17 +31,17 @@ fn prints_full_addresses_keeps_its_peer_id_and_exits_cleanly_on_sigterm() {
     assert!(addr.starts_with("/ip4/127.0.0.1/tcp/"), "{addr}");
     assert!(addr.ends_with(&format!("/p2p/{peer}")), "{addr}");
     assert!(
-        terminate(&mut first).success(),
+        first.terminate().success(),
         "SIGTERM must exit with status 0"
     );
 
-    let (mut second, lines) = start(&dir, "/ip4/127.0.0.1/tcp/0");
+    let (second, lines) = start(&dir, "/ip4/127.0.0.1/tcp/0");
     let again = lines
         .iter()
         .find_map(|l| l.strip_prefix("peer id: "))
         .unwrap();
     assert_eq!(again, peer, "the identity key is persisted");
-    assert!(terminate(&mut second).success());
+    assert!(second.terminate().success());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -100,12 +63,12 @@ fn webrtc_address_carries_a_stable_certhash() {
             .unwrap()
             .to_string()
     };
-    let (mut a, lines) = start(&dir, "/ip4/127.0.0.1/udp/0/webrtc-direct");
+    let (a, lines) = start(&dir, "/ip4/127.0.0.1/udp/0/webrtc-direct");
     let first = certhash(&lines);
-    terminate(&mut a);
-    let (mut b, lines) = start(&dir, "/ip4/127.0.0.1/udp/0/webrtc-direct");
+    a.terminate();
+    let (b, lines) = start(&dir, "/ip4/127.0.0.1/udp/0/webrtc-direct");
     assert_eq!(certhash(&lines), first);
-    terminate(&mut b);
+    b.terminate();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
