@@ -49,7 +49,7 @@ export interface MuSigClient {
 "#;
 
 /// Names of the events, as `on()` accepts them.
-pub const EVENT_NAMES: [&str; 20] = [
+pub const EVENT_NAMES: [&str; 21] = [
     "transportSelected",
     "relayConnected",
     "relayReserved",
@@ -65,6 +65,7 @@ pub const EVENT_NAMES: [&str; 20] = [
     "newAttempt",
     "failover",
     "signatureReady",
+    "broadcastDuty",
     "completed",
     "aborted",
     "failed",

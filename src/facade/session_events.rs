@@ -24,6 +24,7 @@ export type SessionEvent =
   | { type: "newAttempt"; sessionId: string; attempt: number }
   | { type: "failover"; sessionId: string; failed: Uint8Array; coordinator: Uint8Array; failures: number }
   | { type: "signatureReady"; sessionId: string; signature: Uint8Array; broadcastDuty: boolean }
+  | { type: "broadcastDuty"; sessionId: string; signature: Uint8Array }
   | { type: "completed"; sessionId: string }
   | { type: "aborted"; sessionId: string; by: Uint8Array; reason: string }
   | { type: "failed"; sessionId: string; reason: string }
@@ -248,6 +249,16 @@ pub fn to_js(event: &Event) -> Option<(&'static str, Vec<(&'static str, JsValue)
                 ("sessionId", id(session_id)),
                 ("signature", bytes(&signature.to_bytes())),
                 ("broadcastDuty", (*broadcast_duty).into()),
+            ],
+        ),
+        Event::BroadcastDuty {
+            session_id,
+            signature,
+        } => (
+            "broadcastDuty",
+            vec![
+                ("sessionId", id(session_id)),
+                ("signature", bytes(&signature.to_bytes())),
             ],
         ),
         Event::Completed { session_id } => ("completed", vec![("sessionId", id(session_id))]),

@@ -9,9 +9,11 @@ pub struct Config {
     pub max_clock_skew_ms: u64,
     /// How often unacknowledged contributions are re-sent. Default 1 s.
     pub retransmit_interval_ms: u64,
-    /// How often a `Heartbeat` goes to every signer of an active session. Default 2 s.
+    /// How often a `Heartbeat` goes to every signer of an active session. Default 1 s.
     pub heartbeat_interval_ms: u64,
-    /// Silence after which the coordinator counts as lost. Default 6 s.
+    /// Silence after which a signer counts as gone: a coordinator is failed over, a missing
+    /// confirmation no longer awaited. Default 2.5 s (two heartbeats and a half), so a
+    /// coordinator that freezes is failed over within 1.5–2.5 s.
     pub liveness_timeout_ms: u64,
     /// Time the coordinator has, once every signer holds all partial signatures, to deliver
     /// the final signature before the next signer takes over. Default 10 s.
@@ -176,8 +178,8 @@ impl Default for Config {
         Self {
             max_clock_skew_ms: 30_000,
             retransmit_interval_ms: 1_000,
-            heartbeat_interval_ms: 2_000,
-            liveness_timeout_ms: 6_000,
+            heartbeat_interval_ms: 1_000,
+            liveness_timeout_ms: 2_500,
             coordinator_deadline_ms: 10_000,
             session_lifetime_ms: 600_000,
             max_session_lifetime_ms: 86_400_000,

@@ -257,13 +257,16 @@ impl MuSigClient {
     /// Fault injection for tests: the client's node stops (as by `stop()`) in the same turn in
     /// which any of its sessions enters `phase`, after sending that turn's messages and before
     /// processing anything received later; e.g. `"partialSigCollection"` stops a coordinator
-    /// right after its round-2 share, before it could aggregate.
+    /// right after its round-2 share, before it could aggregate. With `freeze` true it freezes
+    /// instead, like a hung tab: nothing is processed or sent any more, but its connections
+    /// stay open, so co-signers notice only its silence.
     ///
     /// Rejects with `INVALID_ARGUMENT` for an unknown phase, `NOT_STARTED` before `start()`.
     #[wasm_bindgen(js_name = debugStopAtPhase, unchecked_return_type = "Promise<void>")]
     pub fn debug_stop_at_phase(
         &self,
         #[wasm_bindgen(unchecked_param_type = "SessionPhase")] phase: &str,
+        freeze: Option<bool>,
     ) -> js_sys::Promise {
         let handle = self.state.borrow().handle.clone();
         let phase = crate::facade::session_events::parse_phase(phase);
@@ -271,7 +274,11 @@ impl MuSigClient {
             let phase = phase?;
             let handle =
                 handle.ok_or_else(|| js_error(ErrorCode::NotStarted, "call start() first"))?;
-            handle.stop_at_phase(phase).await.map_err(net_error)?;
+            if freeze == Some(true) {
+                handle.freeze_at_phase(phase).await.map_err(net_error)?;
+            } else {
+                handle.stop_at_phase(phase).await.map_err(net_error)?;
+            }
             Ok(JsValue::UNDEFINED)
         })
     }

@@ -135,7 +135,7 @@ enum Command {
     },
     WithMachine(MachineTask),
     Subscribe(String),
-    StopAtPhase(musig2_session::Phase),
+    StopAtPhase(musig2_session::Phase, bool),
     ConnectionStats(oneshot::Sender<ConnectionStats>),
     Shutdown,
 }
@@ -227,7 +227,24 @@ impl NodeHandle {
     pub async fn stop_at_phase(&self, phase: musig2_session::Phase) -> Result<(), NetError> {
         self.commands
             .clone()
-            .send(Command::StopAtPhase(phase))
+            .send(Command::StopAtPhase(phase, false))
+            .await
+            .map_err(|_| NetError::Stopped)
+    }
+
+    /// Fault injection for tests, as [`NodeHandle::stop_at_phase`] but the node *freezes*
+    /// instead of stopping, like a process stopped with SIGSTOP or a tab whose page hangs:
+    /// once the messages of that turn are read by their receivers, nothing is processed or
+    /// sent any more (no heartbeat, no ping answered), yet its connections stay open, so
+    /// its co-signers can only notice the silence (the liveness timeout), not a closed
+    /// connection. The node never ends; drop its runtime or page to end it.
+    ///
+    /// # Errors
+    /// [`NetError::Stopped`] if the node stopped.
+    pub async fn freeze_at_phase(&self, phase: musig2_session::Phase) -> Result<(), NetError> {
+        self.commands
+            .clone()
+            .send(Command::StopAtPhase(phase, true))
             .await
             .map_err(|_| NetError::Stopped)
     }
@@ -286,6 +303,8 @@ pub struct Node {
     redial_timer: deadline::DeadlineTimer,
     /// The phase at which to stop ([`NodeHandle::stop_at_phase`]).
     stop_at: Option<musig2_session::Phase>,
+    /// Freeze instead of stopping at `stop_at` ([`NodeHandle::freeze_at_phase`]).
+    freeze: bool,
     /// The machine entered `stop_at`: stop after this turn.
     stop_now: bool,
     /// Sessions may have started or ended: recompute the gate's priority peers.
@@ -361,6 +380,7 @@ impl Node {
             session_timer: deadline::DeadlineTimer::default(),
             redial_timer: deadline::DeadlineTimer::default(),
             stop_at: None,
+            freeze: false,
             stop_now: false,
             priority_dirty: true,
             peer_ids: priority::PeerIdCache::default(),
@@ -435,7 +455,10 @@ impl Node {
                         let _ = reply.send(self.swarm.behaviour().gate.stats());
                     }
                     Some(Command::Subscribe(topic)) => self.subscribe(&topic),
-                    Some(Command::StopAtPhase(phase)) => self.stop_at = Some(phase),
+                    Some(Command::StopAtPhase(phase, freeze)) => {
+                        self.stop_at = Some(phase);
+                        self.freeze = freeze;
+                    }
                     Some(Command::Shutdown) | None => break,
                 },
                 () = timer.fuse() => {
@@ -451,10 +474,36 @@ impl Node {
                 break;
             }
         }
+        if self.freeze {
+            self.freeze().await;
+        }
         self.drain().await;
         for (_, reply) in self.pending.drain() {
             let _ = reply.send(Err(NetError::Stopped));
         }
+    }
+
+    /// Freezes for ever once the session messages already sent are read (or after
+    /// [`DRAIN_TIMEOUT`]), the connections left open and unread.
+    async fn freeze(&mut self) {
+        use futures::FutureExt;
+        let mut deadline = futures_timer::Delay::new(DRAIN_TIMEOUT).fuse();
+        let _ = self.drop_machine_and_flush(&mut deadline).await;
+        tracing::debug!("frozen (fault injection)");
+        futures::future::pending::<()>().await;
+    }
+
+    /// Drops the session machine (with any secret nonce) and serves the swarm until the
+    /// session messages already sent are read by their receivers; `false` if `deadline`
+    /// came first.
+    async fn drop_machine_and_flush(
+        &mut self,
+        deadline: &mut futures::future::Fuse<futures_timer::Delay>,
+    ) -> bool {
+        self.machine = None;
+        self.swarm.behaviour_mut().session.finish();
+        let read = |node: &Self| node.swarm.behaviour().session.finished();
+        self.serve_until(deadline, read).await
     }
 
     /// Stops like a crashed signer that had sent its last messages: the session machine
@@ -464,11 +513,8 @@ impl Node {
     /// connections are closed gracefully: the signers' first, then the relays'.
     async fn drain(&mut self) {
         use futures::FutureExt;
-        self.machine = None;
         let mut deadline = futures_timer::Delay::new(DRAIN_TIMEOUT).fuse();
-        self.swarm.behaviour_mut().session.finish();
-        let read = |node: &Self| node.swarm.behaviour().session.finished();
-        if !self.serve_until(&mut deadline, read).await {
+        if !self.drop_machine_and_flush(&mut deadline).await {
             return;
         }
         let signers: Vec<PeerId> = self

@@ -79,6 +79,14 @@ pub enum Event {
         /// Whether this node aggregated it as coordinator and should broadcast the transaction.
         broadcast_duty: bool,
     },
+    /// The broadcast duty passed to us after the signature was known: the signer that held it
+    /// went silent without confirming the signature (see protocol.md §5.2).
+    BroadcastDuty {
+        /// Session ID.
+        session_id: [u8; 32],
+        /// The signature to broadcast.
+        signature: Signature,
+    },
     /// Every signer confirmed the final signature.
     Completed {
         /// Session ID.

@@ -183,7 +183,7 @@ impl Session {
                     self.set_phase(core, Phase::Aggregation);
                 }
                 Phase::Aggregation if self.coordinator() == Some(self.me) => {
-                    self.aggregate_as_coordinator(core, now)?;
+                    self.aggregate(core, now, true)?;
                 }
                 Phase::BroadcastConfirmation
                     if self.confirmations_done(now, core.config.liveness_timeout_ms) =>
@@ -195,13 +195,10 @@ impl Session {
         }
     }
 
-    /// Aggregates all partial signatures, verifies the result and announces it. Needs no
-    /// randomness, so timers can call it on failover.
-    pub(crate) fn aggregate_as_coordinator(
-        &mut self,
-        core: &mut Core,
-        now: u64,
-    ) -> Result<(), Error> {
+    /// Aggregates all partial signatures, verifies the result and announces it; `duty` says
+    /// whether we are the coordinator (who broadcasts). Needs no randomness, so timers can call
+    /// it on failover.
+    pub(crate) fn aggregate(&mut self, core: &mut Core, now: u64, duty: bool) -> Result<(), Error> {
         let signing = self
             .signing
             .as_ref()
@@ -209,7 +206,7 @@ impl Session {
         let psigs: Vec<PartialSignature> = self.psigs.iter().flatten().copied().collect();
         let sig = signing.aggregate(&psigs)?;
         if self.ctx.verify(&self.ann.message, &sig) {
-            self.adopt_signature(core, sig, true, now);
+            self.adopt_signature(core, sig, duty, now);
         } else {
             self.fail(core, "aggregate signature does not verify");
         }

@@ -29,6 +29,11 @@ impl Session {
             if let Some(gone) = self.confirmation_deadline(liveness) {
                 t = t.min(gone);
             }
+            if let Some(c) = self.coordinator().filter(|&c| c != self.me) {
+                if self.notices.get(c) != Some(&true) {
+                    t = t.min(self.heard(c).saturating_add(liveness));
+                }
+            }
         }
         t
     }
@@ -82,24 +87,36 @@ impl Session {
         }
     }
 
-    /// Moves to the next coordinator while the current one is silent or late (up to N − 1
-    /// times); becomes coordinator and aggregates when it is our turn.
+    /// Moves to the next coordinator when the current one is silent or late, skipping each
+    /// candidate that is silent too. In aggregation every signer holds all partial
+    /// signatures, so each one that declares the failure aggregates at once itself (the
+    /// signature is the same whoever computes it) and the new coordinator takes the broadcast
+    /// duty. Once the signature is known, a duty holder that goes silent without confirming
+    /// it passes the duty on the same way ([`Event::BroadcastDuty`] when it reaches us).
     fn failover(&mut self, core: &mut super::core::Core, now: u64, cfg: &crate::Config) {
-        while self.phase == Phase::Aggregation {
-            let Some(c) = self.coordinator() else { return };
-            if c == self.me {
-                return;
-            }
-            let heard = self.heard(c);
-            let late = now >= self.agg_anchor.saturating_add(cfg.coordinator_deadline_ms);
-            let silent = now >= heard.saturating_add(cfg.liveness_timeout_ms);
-            if !late && !silent {
-                return;
-            }
+        let confirming = self.phase == Phase::BroadcastConfirmation;
+        if self.phase != Phase::Aggregation && !confirming {
+            return;
+        }
+        let silent = |s: &Self, c: usize| now >= s.heard(c).saturating_add(cfg.liveness_timeout_ms);
+        let Some(mut c) = self.coordinator() else {
+            return;
+        };
+        if c == self.me {
+            return;
+        }
+        let late =
+            !confirming && now >= self.agg_anchor.saturating_add(cfg.coordinator_deadline_ms);
+        let unconfirmed = self.notices.get(c) != Some(&true);
+        if !(late || (silent(self, c) && (!confirming || unconfirmed))) {
+            return;
+        }
+        let next = loop {
             self.coord = self.coord.saturating_add(1);
-            self.agg_anchor = now;
             let Some(next) = self.coordinator() else {
-                self.fail(core, "every coordinator failed");
+                if !confirming {
+                    self.fail(core, "every coordinator failed");
+                }
                 return;
             };
             core.event(Event::Failover {
@@ -108,12 +125,21 @@ impl Session {
                 coordinator: self.key(next),
                 failures: self.coord,
             });
-            if next == self.me {
-                if self.aggregate_as_coordinator(core, now).is_err() {
-                    self.fail(core, "aggregation failed");
-                }
-                return;
+            if next == self.me || !silent(self, next) {
+                break next;
             }
+            c = next;
+        };
+        self.agg_anchor = now;
+        if confirming {
+            if let (true, Some(signature)) = (next == self.me, self.signature) {
+                core.event(Event::BroadcastDuty {
+                    session_id: self.id,
+                    signature,
+                });
+            }
+        } else if self.aggregate(core, now, next == self.me).is_err() {
+            self.fail(core, "aggregation failed");
         }
     }
 }
