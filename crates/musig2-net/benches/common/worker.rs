@@ -209,6 +209,11 @@ impl WorkerProc {
             .expect("worker alive")
     }
 
+    /// The worker's process ID, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// CPU time the worker used so far.
     pub fn cpu(&self) -> Duration {
         self.child.id().map(cpu_of).unwrap_or_default()
