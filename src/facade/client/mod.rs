@@ -121,12 +121,6 @@ impl MuSigClient {
         let listeners = self.listeners.clone();
         let keypair = self.keypair.clone();
         let mut node_config = self.node_config.clone();
-        let choice = musig2_net::capabilities::choose_relays(
-            std::mem::take(&mut node_config.relays),
-            musig2_net::capabilities::webrtc_available(),
-        );
-        let transport_event = transport_choice::to_event(&choice);
-        node_config.relays = choice.relays;
         let timeout = self.config.connect_timeout_ms;
         let secret_key = self.secret_key.borrow_mut().take();
         let scheme = self.scheme;
@@ -137,11 +131,21 @@ impl MuSigClient {
         future_to_promise(async move {
             let secret_key = secret_key
                 .ok_or_else(|| js_error(ErrorCode::AlreadyStarted, "start() was already called"))?;
-            listeners.emit("transportSelected", &transport_event);
+            // Probed before anything is dialled, so a browser that refuses the transport's
+            // offer falls back to WebSocket at once instead of failing every dial.
+            let choice = musig2_net::capabilities::choose_relays(
+                std::mem::take(&mut node_config.relays),
+                musig2_net::capabilities::webrtc_support().await,
+            );
+            listeners.emit("transportSelected", &transport_choice::to_event(&choice));
+            node_config.relays = choice.relays.clone();
             if node_config.relays.is_empty() {
                 return Err(js_error(
                     ErrorCode::RelayUnreachable,
-                    "every configured relay needs webrtc-direct, which this engine lacks (no RTCPeerConnection)",
+                    format!(
+                        "every configured relay needs webrtc-direct, which cannot be used here: {}",
+                        choice.reason()
+                    ),
                 ));
             }
             state.borrow_mut().starting = true;

@@ -7,7 +7,9 @@ export const CHROMIUM_ARGS = [
 ];
 
 export async function launchChromium() {
-  return chromium.launch({ executablePath: process.env.CHROME_BIN || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  // MUSIG_E2E_CHROMIUM_FLAGS: extra flags, space-separated (e.g. a field trial).
+  const extra = (process.env.MUSIG_E2E_CHROMIUM_FLAGS || '').split(' ').filter(Boolean);
+  return chromium.launch({ executablePath: process.env.CHROME_BIN || '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extra] });
 }
 
 /** Opens a page at `url` and forwards its console to the test log when DEBUG_PAGES is set. */
