@@ -99,14 +99,15 @@ async fn send_before_start_is_not_started() {
 async fn stop_at_phase_checks_its_phase_then_needs_a_started_client() {
     let relay = "/ip4/127.0.0.1/tcp/1/ws/p2p/12D3KooWE2sEZp5M24f2zSU4Fb17tVDG5gCYjnUjBDLuHMJFCdjY";
     let client = MuSigClient::new(config(&[relay])).unwrap();
-    let err = wasm_bindgen_futures::JsFuture::from(client.debug_stop_at_phase("round2"))
+    let err = wasm_bindgen_futures::JsFuture::from(client.debug_stop_at_phase("round2", None))
         .await
         .unwrap_err();
     assert_eq!(code_of(&err), "INVALID_ARGUMENT");
-    let err =
-        wasm_bindgen_futures::JsFuture::from(client.debug_stop_at_phase("partialSigCollection"))
-            .await
-            .unwrap_err();
+    let err = wasm_bindgen_futures::JsFuture::from(
+        client.debug_stop_at_phase("partialSigCollection", None),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(code_of(&err), "NOT_STARTED");
 }
 
