@@ -378,3 +378,46 @@ fn the_broadcast_duty_moves_on_when_its_holder_goes_silent_after_the_signature()
         .iter()
         .all(|&i| s.phase(i, &id) == Some(Phase::Completed))));
 }
+
+/// Whether node `i` was given the broadcast duty of session `id` (at its aggregation or later).
+fn holds_duty(sim: &Sim, i: usize, id: &[u8; 32]) -> bool {
+    sim.nodes[i].events.iter().any(|(_, e)| match e {
+        Event::SignatureReady {
+            session_id,
+            broadcast_duty,
+            ..
+        } => session_id == id && *broadcast_duty,
+        Event::BroadcastDuty { session_id, .. } => session_id == id,
+        _ => false,
+    })
+}
+
+#[test]
+fn the_backup_takes_the_duty_even_when_a_notice_overtakes_its_own_timer() {
+    // The coordinator freezes after round 2. The backup's driver runs its timers late (a busy
+    // tab), so the other survivor's failover notice reaches it after the coordinator counts as
+    // silent but before its own timer: it must still take the broadcast duty, not complete
+    // without anyone holding it (seen in Firefox, failover.test.mjs).
+    for lag in [1, 10, 50, 900] {
+        let (mut sim, id, survivors, _) = coordinator_gone(31, false);
+        let backup = coordinator_index(&sim, &id, 1);
+        sim.timer_lag.insert(backup, lag);
+        assert!(
+            sim.run_while(T0 + 120_000, |s| survivors
+                .iter()
+                .all(|&i| s.phase(i, &id) == Some(Phase::Completed))),
+            "lag {lag} ms: phases {:?}",
+            survivors
+                .iter()
+                .map(|&i| sim.phase(i, &id))
+                .collect::<Vec<_>>()
+        );
+        for &i in &survivors {
+            assert_eq!(
+                holds_duty(&sim, i, &id),
+                i == backup,
+                "lag {lag} ms, node {i}"
+            );
+        }
+    }
+}

@@ -185,10 +185,9 @@ impl Session {
                 Phase::Aggregation if self.coordinator() == Some(self.me) => {
                     self.aggregate(core, now, true)?;
                 }
-                Phase::BroadcastConfirmation
-                    if self.confirmations_done(now, core.config.liveness_timeout_ms) =>
-                {
-                    self.complete(core);
+                Phase::BroadcastConfirmation => {
+                    self.conclude(core, now);
+                    return Ok(());
                 }
                 _ => return Ok(()),
             }

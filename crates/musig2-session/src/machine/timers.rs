@@ -55,11 +55,8 @@ impl Session {
         if self.phase == Phase::Announced {
             return;
         }
-        self.failover(core, now, &cfg);
-        if self.phase == Phase::BroadcastConfirmation
-            && self.confirmations_done(now, cfg.liveness_timeout_ms)
-        {
-            self.complete(core);
+        self.failover(core, now);
+        if self.conclude(core, now) {
             return;
         }
         if now >= self.next_retransmit {
@@ -93,20 +90,23 @@ impl Session {
     /// signature is the same whoever computes it) and the new coordinator takes the broadcast
     /// duty. Once the signature is known, a duty holder that goes silent without confirming
     /// it passes the duty on the same way ([`Event::BroadcastDuty`] when it reaches us).
-    fn failover(&mut self, core: &mut super::core::Core, now: u64, cfg: &crate::Config) {
+    fn failover(&mut self, core: &mut super::core::Core, now: u64) {
         let confirming = self.phase == Phase::BroadcastConfirmation;
         if self.phase != Phase::Aggregation && !confirming {
             return;
         }
-        let silent = |s: &Self, c: usize| now >= s.heard(c).saturating_add(cfg.liveness_timeout_ms);
+        let (liveness, deadline) = (
+            core.config.liveness_timeout_ms,
+            core.config.coordinator_deadline_ms,
+        );
+        let silent = |s: &Self, c: usize| now >= s.heard(c).saturating_add(liveness);
         let Some(mut c) = self.coordinator() else {
             return;
         };
         if c == self.me {
             return;
         }
-        let late =
-            !confirming && now >= self.agg_anchor.saturating_add(cfg.coordinator_deadline_ms);
+        let late = !confirming && now >= self.agg_anchor.saturating_add(deadline);
         let unconfirmed = self.notices.get(c) != Some(&true);
         if !(late || (silent(self, c) && (!confirming || unconfirmed))) {
             return;
@@ -141,6 +141,22 @@ impl Session {
         } else if self.aggregate(core, now, next == self.me).is_err() {
             self.fail(core, "aggregation failed");
         }
+    }
+
+    /// Ends `BroadcastConfirmation` as completed once every other signer confirmed or is gone
+    /// (see [`Session::confirmations_done`]); returns whether it did. A gone duty holder's
+    /// broadcast duty is passed on first, so no signer completes while the duty falls to it
+    /// unannounced: a notice can make a signer done before its own timer has run the
+    /// failover (a busy driver runs timers late).
+    pub(crate) fn conclude(&mut self, core: &mut super::core::Core, now: u64) -> bool {
+        if self.phase != Phase::BroadcastConfirmation
+            || !self.confirmations_done(now, core.config.liveness_timeout_ms)
+        {
+            return false;
+        }
+        self.failover(core, now);
+        self.complete(core);
+        true
     }
 }
 

@@ -85,6 +85,9 @@ pub struct Sim {
     pub record: bool,
     /// Machines take envelopes only from their key's peer (as musig2-net's do).
     pub bound: bool,
+    /// Per node, how late its driver runs due timers (ms): a busy event loop, as a browser
+    /// tab's, handles messages that arrive meanwhile before the timer.
+    pub timer_lag: BTreeMap<usize, u64>,
     /// Steps taken at the current instant (a machine whose timer is due but does nothing
     /// would make a driver spin: the simulation fails instead).
     steps_at_now: (u64, u64),
@@ -158,6 +161,7 @@ impl Sim {
             record: false,
             scheme,
             bound: false,
+            timer_lag: BTreeMap::new(),
             steps_at_now: (0, 0),
         }
     }
@@ -438,12 +442,17 @@ impl Sim {
     /// The next instant something happens (delivery or timer), if any.
     fn next_instant(&self) -> Option<u64> {
         let q = self.queue.peek().map(|Reverse((t, ..))| *t);
-        let timers = self
-            .nodes
-            .iter()
-            .filter_map(|n| n.machine.as_ref()?.poll_timeout())
+        let timers = (0..self.nodes.len())
+            .filter_map(|i| self.timer_due(i))
             .min();
         [q, timers].into_iter().flatten().min()
+    }
+
+    /// When node `i`'s driver runs its next timer (its machine's deadline plus its lag).
+    fn timer_due(&self, i: usize) -> Option<u64> {
+        let lag = self.timer_lag.get(&i).copied().unwrap_or(0);
+        let t = self.nodes[i].machine.as_ref()?.poll_timeout()?;
+        Some(t.saturating_add(lag))
     }
 
     /// Runs until `until` (or until nothing is left to do).
@@ -500,11 +509,7 @@ impl Sim {
             }
         }
         for i in 0..self.nodes.len() {
-            let due = self.nodes[i]
-                .machine
-                .as_ref()
-                .and_then(Machine::poll_timeout)
-                .is_some_and(|t| t <= now);
+            let due = self.timer_due(i).is_some_and(|t| t <= now);
             if due {
                 self.nodes[i].machine.as_mut().unwrap().handle_timeout(now);
                 self.drain(i);
