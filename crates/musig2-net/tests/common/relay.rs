@@ -58,8 +58,15 @@ impl RelayProcess {
 
     /// As [`RelayProcess::start`], with extra command-line flags.
     pub async fn start_with(name: &str, extra: &[&str]) -> Self {
-        let data_dir =
-            std::env::temp_dir().join(format!("musig2-net-relay-{name}-{}", std::process::id()));
+        // Unique per call: tests of one binary run in parallel and may reuse a name (two
+        // federation tests both start "fed-0"), and two relays sharing a folder race to
+        // create one identity key ("identity.key: File exists").
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let data_dir = std::env::temp_dir().join(format!(
+            "musig2-net-relay-{name}-{}-{n}",
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&data_dir);
         let args = extra.iter().map(|s| (*s).to_string()).collect();
         Self::start_in(data_dir, "/ip4/127.0.0.1/tcp/0", args).await
